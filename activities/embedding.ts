@@ -1,0 +1,88 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { lexicalEmbedding, lexicalEmbeddingModel } from '../domain/lexical-embedding';
+
+/** Turns texts into vectors. `model` names the vector space, so vectors of two models never mix. */
+export interface Embedder {
+  readonly model: string;
+  readonly dimensions: number;
+  embed(texts: readonly string[]): Promise<number[][]>;
+}
+
+/** The model-free default: lexical feature hashing (see domain/lexical-embedding.ts). */
+export class LexicalEmbedder implements Embedder {
+  readonly model: string;
+
+  constructor(readonly dimensions = 384) {
+    this.model = `${lexicalEmbeddingModel}-${dimensions}`;
+  }
+
+  async embed(texts: readonly string[]): Promise<number[][]> {
+    return texts.map((text) => lexicalEmbedding(text, this.dimensions));
+  }
+}
+
+export interface OpenAiEmbedderOptions {
+  /** Base URL up to and including the API version, e.g. https://api.example.com/v1 */
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  dimensions: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Any OpenAI-compatible `/embeddings` endpoint. Client errors (bad key, unknown model) are not
+ * retried: repeating the request cannot fix them; timeouts, 429 and 5xx are, with Temporal's backoff.
+ */
+export class OpenAiEmbedder implements Embedder {
+  readonly model: string;
+  readonly dimensions: number;
+
+  constructor(private readonly options: OpenAiEmbedderOptions) {
+    this.model = `openai:${options.model}`;
+    this.dimensions = options.dimensions;
+  }
+
+  async embed(texts: readonly string[]): Promise<number[][]> {
+    if (texts.length === 0) return [];
+    const response = await fetch(`${this.options.baseUrl.replace(/\/+$/, '')}/embeddings`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+      },
+      body: JSON.stringify({ model: this.options.model, input: texts }),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
+    });
+    if (!response.ok) {
+      const detail = (await response.text().catch(() => '')).slice(0, 500);
+      const message = `embeddings endpoint answered ${response.status}: ${detail}`;
+      if (
+        response.status >= 400 &&
+        response.status < 500 &&
+        response.status !== 408 &&
+        response.status !== 429
+      ) {
+        throw ApplicationFailure.nonRetryable(message, 'embedding_rejected');
+      }
+      throw new Error(message);
+    }
+    const body = (await response.json()) as { data?: Array<{ index: number; embedding: number[] }> };
+    const data = body.data;
+    if (!Array.isArray(data) || data.length !== texts.length) {
+      throw new Error(
+        `embeddings endpoint returned ${data?.length ?? 'no'} vectors for ${texts.length} inputs`,
+      );
+    }
+    const vectors = [...data].sort((a, b) => a.index - b.index).map((item) => item.embedding);
+    for (const vector of vectors) {
+      if (!Array.isArray(vector) || vector.length !== this.dimensions) {
+        throw ApplicationFailure.nonRetryable(
+          `embeddings endpoint returned a vector of ${Array.isArray(vector) ? vector.length : 'no'} dimensions, expected ${this.dimensions}`,
+          'embedding_rejected',
+        );
+      }
+    }
+    return vectors;
+  }
+}

@@ -1,0 +1,267 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { chunkBlocks } from '../domain/chunking';
+import type { IngestInput, IngestStep } from '../domain/documents';
+import { MissionflowError } from '../domain/errors';
+import { laneTaskQueue } from '../domain/lanes';
+import type { ParsedDocument } from '../domain/parsed';
+import { routeDocument } from '../domain/routing';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { BlobStore } from '../stores/blobs';
+import type { CartridgeStore } from '../stores/cartridges';
+import type { DocumentRecord, DocumentStore } from '../stores/documents';
+import type { VectorStore } from '../stores/vectors';
+import type { Embedder } from './embedding';
+import { parseDocument } from './parsing';
+import { supportedMediaTypes, type SupportedMediaType } from '../domain/media-types';
+
+export interface IngestDependencies {
+  documents: DocumentStore;
+  cartridges: CartridgeStore;
+  blobs: BlobStore;
+  vectors: VectorStore;
+  embedder: Embedder;
+  logger: Logger;
+  metrics: Metrics;
+  taskQueuePrefix: string;
+  embedBatchSize: number;
+}
+
+export interface ClassifyResult {
+  documentClass: string;
+  lane: string;
+  taskQueue: string;
+  rule: string | null;
+}
+export interface ParseResult {
+  parsedKey: string;
+  blocks: number;
+  characters: number;
+  encoding: string | null;
+}
+export interface ChunkResult {
+  chunkCount: number;
+}
+export interface EmbedResult {
+  vectorCount: number;
+  model: string;
+}
+export interface IndexResult {
+  chunkCount: number;
+}
+
+/**
+ * The ingest pipeline's activities. Every step looks up its own recorded result first, so a step
+ * that finished before a crash (even if Temporal never heard it finish) is not done again; its
+ * writes are keyed deterministically, so a step interrupted half-way can safely run again.
+ */
+export function createIngestActivities(deps: IngestDependencies) {
+  const { documents, cartridges, blobs, vectors, embedder, metrics } = deps;
+
+  async function loadDocument(input: IngestInput): Promise<DocumentRecord> {
+    const document = await documents.get(input.missionId, input.documentId);
+    if (!document) {
+      throw ApplicationFailure.nonRetryable(
+        `document ${input.documentId} does not exist`,
+        'document_not_found',
+      );
+    }
+    return document;
+  }
+
+  async function loadCartridge(input: IngestInput) {
+    const version = await cartridges.version(input.missionId, input.cartridgeVersion);
+    if (!version) {
+      throw ApplicationFailure.nonRetryable(
+        `cartridge ${input.missionId}@${input.cartridgeVersion} does not exist`,
+        'invalid_cartridge',
+      );
+    }
+    return version.cartridge;
+  }
+
+  /** Runs a step once: returns the recorded result if it finished, else executes and records it. */
+  async function runStep<T>(input: IngestInput, step: IngestStep, work: () => Promise<T>): Promise<T> {
+    const recorded = await documents.stepResult<T>(input.missionId, input.documentId, step);
+    if (recorded !== null) return recorded;
+    const log = deps.logger.child({ missionId: input.missionId, documentId: input.documentId, step });
+    await documents.beginStep(input.missionId, input.documentId, step);
+    const stopTimer = metrics.stepDuration.startTimer({ mission: input.missionId, step });
+    try {
+      const result = await work();
+      await documents.completeStep(input.missionId, input.documentId, step, result);
+      stopTimer();
+      log.info({ result }, 'step finished');
+      return result;
+    } catch (error) {
+      stopTimer();
+      const failure = toTemporalFailure(error);
+      await documents.failStep(
+        input.missionId,
+        input.documentId,
+        step,
+        `${failure.type ?? 'error'}: ${failure.message}`,
+      );
+      log.warn({ err: error, code: failure.type, retryable: !failure.nonRetryable }, 'step failed');
+      throw failure;
+    }
+  }
+
+  return {
+    async classifyDocument(input: IngestInput): Promise<ClassifyResult> {
+      return runStep(input, 'classify', async () => {
+        const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
+        const decision = routeDocument(cartridge, {
+          mediaType: document.mediaType,
+          sizeBytes: document.sizeBytes,
+          title: document.title,
+        });
+        await documents.recordRouting(input.missionId, input.documentId, decision);
+        return { ...decision, taskQueue: laneTaskQueue(decision.lane, deps.taskQueuePrefix) };
+      });
+    },
+
+    async parseDocument(input: IngestInput): Promise<ParseResult> {
+      return runStep(input, 'parse', async () => {
+        const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
+        if (!(supportedMediaTypes as readonly string[]).includes(document.mediaType)) {
+          throw new MissionflowError('unsupported_media_type', `cannot parse ${document.mediaType}`);
+        }
+        const bytes = await blobs.get(document.blobKey);
+        const outcome = await parseDocument(
+          bytes,
+          document.mediaType as SupportedMediaType,
+          cartridge.limits,
+        );
+        const parsed: ParsedDocument = {
+          ...outcome.document,
+          title: document.title ?? outcome.document.title,
+        };
+        const stored = await blobs.putBytes(Buffer.from(JSON.stringify(parsed)));
+        await documents.recordEncoding(input.missionId, input.documentId, outcome.encoding);
+        return {
+          parsedKey: stored.key,
+          blocks: parsed.blocks.length,
+          characters: parsed.blocks.reduce((sum, block) => sum + block.text.length, 0),
+          encoding: outcome.encoding,
+        };
+      });
+    },
+
+    async chunkDocument(input: IngestInput, parsedKey: string): Promise<ChunkResult> {
+      return runStep(input, 'chunk', async () => {
+        const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
+        const parsed = JSON.parse((await blobs.get(parsedKey)).toString('utf8')) as ParsedDocument;
+        const chunks = chunkBlocks(parsed.blocks, cartridge.chunking);
+        await documents.insertChunks(
+          input.missionId,
+          input.documentId,
+          document.contentVersion,
+          chunks,
+          cartridge.search.language,
+        );
+        return { chunkCount: chunks.length };
+      });
+    },
+
+    async embedChunks(input: IngestInput): Promise<EmbedResult> {
+      return runStep(input, 'embed', async () => {
+        const document = await loadDocument(input);
+        let vectorCount = 0;
+        for (;;) {
+          const batch = await documents.chunksToEmbed(
+            input.missionId,
+            input.documentId,
+            document.contentVersion,
+            embedder.model,
+            deps.embedBatchSize,
+          );
+          if (batch.length === 0) break;
+          const vectorsOut = await heartbeatWhile(() =>
+            embedder.embed(
+              batch.map((chunk) => (chunk.heading ? `${chunk.heading}\n${chunk.text}` : chunk.text)),
+            ),
+          );
+          await vectors.upsert(
+            input.missionId,
+            embedder.model,
+            batch.map((chunk, i) => ({ chunkId: chunk.chunkId, vector: vectorsOut[i] ?? [] })),
+          );
+          vectorCount += batch.length;
+          heartbeat({ vectorCount });
+        }
+        return { vectorCount, model: embedder.model };
+      });
+    },
+
+    async indexDocument(input: IngestInput): Promise<IndexResult> {
+      const result = await runStep(input, 'index', async () => {
+        const document = await loadDocument(input);
+        const chunkCount = await documents.markIndexed(
+          input.missionId,
+          input.documentId,
+          document.contentVersion,
+        );
+        metrics.documentsIngested.inc({ mission: input.missionId });
+        return { chunkCount };
+      });
+      return result;
+    },
+
+    async markDocumentFailed(input: IngestInput, code: string, message: string): Promise<void> {
+      await documents.markFailed(input.missionId, input.documentId, code, message);
+      metrics.documentsFailed.inc({ mission: input.missionId, code });
+      deps.logger.warn(
+        { missionId: input.missionId, documentId: input.documentId, code, message },
+        'document failed',
+      );
+    },
+  };
+}
+
+export type IngestActivities = ReturnType<typeof createIngestActivities>;
+
+/** Typed domain errors become non-retryable failures whose type is the error code. */
+function toTemporalFailure(error: unknown): ApplicationFailure {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof MissionflowError) {
+    return ApplicationFailure.create({
+      message: error.message,
+      type: error.code,
+      nonRetryable: !error.retryable,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return ApplicationFailure.create({
+    message,
+    type: 'transient',
+    nonRetryable: false,
+    cause: error as Error,
+  });
+}
+
+function inActivity(): boolean {
+  try {
+    Context.current();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function heartbeat(details?: unknown): void {
+  if (inActivity()) Context.current().heartbeat(details);
+}
+
+/** Heartbeats every few seconds while a long call (e.g. a remote embedding request) runs. */
+async function heartbeatWhile<T>(work: () => Promise<T>): Promise<T> {
+  if (!inActivity()) return work();
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 5_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,160 @@
+import type { Readable } from 'node:stream';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ingestWorkflowId, type DocumentStatus } from '../domain/documents';
+import { MissionflowError } from '../domain/errors';
+import { IngestStatusKey, MissionIdKey } from '../domain/search-attributes';
+import { sniffBytes, sniffMediaType, type SniffHints } from '../domain/media-types';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { BlobStore, StoredBlob } from '../stores/blobs';
+import type { CartridgeStore, CartridgeVersion } from '../stores/cartridges';
+import type { DocumentRecord, DocumentStore } from '../stores/documents';
+import { documentIdFor } from '../stores/ids';
+import type { ingestDocument } from '../workflows/ingest';
+
+export interface AdmissionDependencies {
+  documents: DocumentStore;
+  cartridges: CartridgeStore;
+  blobs: BlobStore;
+  client: Client;
+  workflowTaskQueue: string;
+  maxUploadBytes: number;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export interface IntakeDetails {
+  title: string | null;
+  metadata: Record<string, unknown>;
+  declaredType: string | null;
+  filename: string | null;
+}
+
+export interface Admitted {
+  documentId: string;
+  workflowId: string;
+  status: DocumentStatus;
+  duplicate: boolean;
+  mediaType: string;
+}
+
+/**
+ * Accepting a document: bytes into the blob store (checked before commit: not empty, a type we can
+ * parse, within the size limit), one row per (mission, sha256), and one ingest run per document.
+ * Every part is idempotent, so duplicates (even concurrent ones) converge on one document and run.
+ */
+export class Admission {
+  constructor(private readonly deps: AdmissionDependencies) {}
+
+  async requireMission(missionId: string): Promise<CartridgeVersion> {
+    const active = await this.deps.cartridges.activeVersion(missionId);
+    if (!active) throw new MissionflowError('mission_not_found', `mission '${missionId}' does not exist`);
+    return active;
+  }
+
+  maxBytesFor(cartridge: CartridgeVersion): number {
+    return Math.min(this.deps.maxUploadBytes, cartridge.cartridge.limits.maxDocumentBytes);
+  }
+
+  /** The check every upload passes before its bytes are committed. */
+  private inspector(hints: SniffHints, found: { mediaType?: string }) {
+    return (head: Buffer, sizeBytes: number) => {
+      if (sizeBytes === 0 || head.toString('utf8').trim().length === 0) {
+        throw new MissionflowError('empty_document', 'the document has no content');
+      }
+      found.mediaType = sniffMediaType(head, hints);
+    };
+  }
+
+  async storeStream(source: Readable, maxBytes: number, hints: SniffHints) {
+    const found: { mediaType?: string } = {};
+    const blob = await this.deps.blobs.putStream(source, {
+      maxBytes,
+      inspectBytes: sniffBytes,
+      inspect: this.inspector(hints, found),
+    });
+    return { blob, mediaType: found.mediaType as string };
+  }
+
+  async storeBytes(bytes: Buffer, maxBytes: number, hints: SniffHints) {
+    if (bytes.length > maxBytes)
+      throw new MissionflowError('too_large', `the document exceeds ${maxBytes} bytes`);
+    const found: { mediaType?: string } = {};
+    this.inspector(hints, found)(bytes.subarray(0, sniffBytes), bytes.length);
+    const blob = await this.deps.blobs.putBytes(bytes);
+    return { blob, mediaType: found.mediaType as string };
+  }
+
+  async admit(
+    cartridge: CartridgeVersion,
+    stored: { blob: StoredBlob; mediaType: string },
+    details: IntakeDetails,
+  ): Promise<Admitted> {
+    const missionId = cartridge.missionId;
+    const documentId = documentIdFor(missionId, stored.blob.sha256);
+    const workflowId = ingestWorkflowId(missionId, documentId);
+    const { created, document } = await this.deps.documents.admit({
+      missionId,
+      documentId,
+      sha256: stored.blob.sha256,
+      sizeBytes: stored.blob.sizeBytes,
+      mediaType: stored.mediaType,
+      title: details.title ?? details.filename,
+      metadata: details.metadata,
+      blobKey: stored.blob.key,
+      cartridgeVersion: cartridge.version,
+      workflowId,
+    });
+    if (created) {
+      this.deps.metrics.documentsAdmitted.inc({ mission: missionId });
+      this.deps.logger.info(
+        { missionId, documentId, mediaType: stored.mediaType, sizeBytes: stored.blob.sizeBytes },
+        'document admitted',
+      );
+    }
+    await this.startRun(document);
+    return {
+      documentId,
+      workflowId,
+      status: document.status,
+      duplicate: !created,
+      mediaType: document.mediaType,
+    };
+  }
+
+  /**
+   * Starts the document's run, or joins the one already running. A run that already finished is
+   * left alone: re-running is an explicit reprocess, not a side effect of a duplicate submission.
+   */
+  async startRun(document: DocumentRecord): Promise<void> {
+    try {
+      await this.deps.client.workflow.start<typeof ingestDocument>('ingestDocument', {
+        taskQueue: this.deps.workflowTaskQueue,
+        workflowId: document.workflowId,
+        args: [
+          {
+            missionId: document.missionId,
+            documentId: document.documentId,
+            cartridgeVersion: document.cartridgeVersion,
+          },
+        ],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: MissionIdKey, value: document.missionId },
+          { key: IngestStatusKey, value: 'received' },
+        ],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  /** Accepted documents whose run may never have started (a crash between the row and the start). */
+  async resumeUnstarted(): Promise<number> {
+    const pending = await this.deps.documents.listUnstarted();
+    for (const document of pending) await this.startRun(document);
+    if (pending.length > 0) this.deps.logger.info({ count: pending.length }, 'resumed accepted documents');
+    return pending.length;
+  }
+}

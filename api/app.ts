@@ -1,0 +1,63 @@
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { CartridgeStore } from '../stores/cartridges';
+import type { DocumentStore } from '../stores/documents';
+import type { Admission } from './admission';
+import { openApiDocument } from './openapi';
+import { notFoundHandler, problemHandler } from './problems';
+import { documentRoutes } from './routes/documents';
+import { healthRoutes, type ReadinessCheck } from './routes/health';
+import { missionRoutes } from './routes/missions';
+import { searchRoutes } from './routes/search';
+import type { SearchService } from './search';
+
+export interface AppDependencies {
+  admission: Admission;
+  documents: DocumentStore;
+  cartridges: CartridgeStore;
+  search: SearchService;
+  metrics: Metrics & { registry: Registry };
+  logger: Logger;
+  readiness: Record<string, ReadinessCheck>;
+  startedAt: Date;
+}
+
+/** The Express app, separate from the HTTP server so tests and the server share it. */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const missionId = /^\/v1\/missions\/([^/]+)/.exec(req.path)?.[1];
+      deps.logger.debug(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+          missionId,
+        },
+        'request',
+      );
+    });
+    next();
+  });
+  app.use(
+    healthRoutes({ checks: deps.readiness, startedAt: deps.startedAt, registry: deps.metrics.registry }),
+  );
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  // Document uploads read their own bodies (streamed); everything else is small JSON.
+  app.use(documentRoutes(deps));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(missionRoutes(deps));
+  app.use(searchRoutes(deps));
+  app.use(notFoundHandler);
+  app.use(problemHandler(deps.logger));
+  return app;
+}

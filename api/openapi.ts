@@ -1,0 +1,208 @@
+import { documentStatuses } from '../domain/documents';
+import { errorCatalog } from '../domain/errors';
+
+const problem = { $ref: '#/components/responses/Problem' };
+const missionParameter = {
+  name: 'mission',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[a-z0-9_-]{1,48}$' },
+};
+const documentParameter = {
+  name: 'document',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+};
+
+/** The HTTP API v1 as OpenAPI 3.1, served at /openapi.json. Only endpoints that exist are listed. */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'missionflow',
+    version: '1.0.0',
+    description: 'Durable multi-tenant document ingestion and search on Temporal.',
+  },
+  paths: {
+    '/health/live': {
+      get: { summary: 'Liveness', responses: { '200': { description: 'The process answers' } } },
+    },
+    '/health/ready': {
+      get: {
+        summary: 'Readiness: every dependency answers',
+        responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is failing' } },
+      },
+    },
+    '/health/startup': {
+      get: { summary: 'Start-up finished', responses: { '200': { description: 'Started' } } },
+    },
+    '/metrics': {
+      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition' } } },
+    },
+    '/v1/missions': {
+      get: {
+        summary: 'List missions',
+        responses: { '200': { description: 'Missions with their active cartridge version' } },
+      },
+    },
+    '/v1/missions/{mission}': {
+      get: {
+        summary: 'One mission with its active cartridge',
+        parameters: [missionParameter],
+        responses: { '200': { description: 'The mission' }, '404': problem },
+      },
+    },
+    '/v1/missions/{mission}/documents': {
+      post: {
+        summary: 'Ingest one document',
+        description:
+          'Multipart field `file`, a JSON body `{ text, title?, mediaType?, metadata? }`, or the raw bytes with their ' +
+          'Content-Type. The type is sniffed from the bytes. The same bytes sent twice give the same document (duplicate: true).',
+        parameters: [missionParameter],
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['file'],
+                properties: {
+                  file: { type: 'string', format: 'binary' },
+                  title: { type: 'string' },
+                  metadata: { type: 'string', description: 'a JSON object' },
+                },
+              },
+            },
+            'application/json': { schema: { $ref: '#/components/schemas/TextDocument' } },
+          },
+        },
+        responses: {
+          '202': {
+            description: 'Accepted; processing continues in a durable workflow',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Admitted' } } },
+          },
+          '400': problem,
+          '404': problem,
+          '413': problem,
+          '415': problem,
+        },
+      },
+      get: {
+        summary: 'List documents, newest first',
+        parameters: [
+          missionParameter,
+          { name: 'status', in: 'query', schema: { type: 'string', enum: documentStatuses } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          {
+            name: 'cursor',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'nextCursor of the previous page',
+          },
+        ],
+        responses: {
+          '200': { description: 'A page of documents and nextCursor' },
+          '400': problem,
+          '404': problem,
+        },
+      },
+    },
+    '/v1/missions/{mission}/documents/{document}': {
+      get: {
+        summary: 'One document with status, lane, cartridge version, chunk count and step timings',
+        parameters: [missionParameter, documentParameter],
+        responses: {
+          '200': {
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Document' } } },
+            description: 'The document',
+          },
+          '404': problem,
+        },
+      },
+    },
+    '/v1/missions/{mission}/search': {
+      post: {
+        summary: 'Hybrid search (full text and vectors, fused by reciprocal rank) within the mission',
+        parameters: [missionParameter],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['query'],
+                additionalProperties: false,
+                properties: {
+                  query: { type: 'string', minLength: 1 },
+                  limit: { type: 'integer', minimum: 1 },
+                },
+              },
+            },
+          },
+        },
+        responses: { '200': { description: '{ results, tookMs, cached }' }, '400': problem, '404': problem },
+      },
+    },
+  },
+  components: {
+    schemas: {
+      TextDocument: {
+        type: 'object',
+        required: ['text'],
+        additionalProperties: false,
+        properties: {
+          text: { type: 'string' },
+          title: { type: 'string' },
+          mediaType: { type: 'string', description: 'text/plain (default), text/markdown or text/html' },
+          metadata: { type: 'object' },
+        },
+      },
+      Admitted: {
+        type: 'object',
+        properties: {
+          documentId: { type: 'string' },
+          workflowId: { type: 'string' },
+          status: { type: 'string', enum: documentStatuses },
+          duplicate: { type: 'boolean' },
+          mediaType: { type: 'string' },
+        },
+      },
+      Document: {
+        type: 'object',
+        properties: {
+          documentId: { type: 'string' },
+          status: { type: 'string', enum: documentStatuses },
+          lane: { type: ['string', 'null'] },
+          cartridgeVersion: { type: 'integer' },
+          chunkCount: { type: ['integer', 'null'] },
+          error: {
+            type: ['object', 'null'],
+            properties: { code: { type: 'string' }, message: { type: 'string' } },
+          },
+          steps: { type: 'array', items: { type: 'object' } },
+        },
+      },
+      Problem: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'code'],
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          code: { type: 'string', enum: Object.keys(errorCatalog) },
+          errors: {
+            type: 'array',
+            items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    responses: {
+      Problem: {
+        description: 'An application/problem+json error with a machine-readable code',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      },
+    },
+  },
+} as const;

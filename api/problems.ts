@@ -1,0 +1,62 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { errorCatalog, MissionflowError, type ErrorCode, type FieldError } from '../domain/errors';
+import type { Logger } from '../observability/logger';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  errors?: FieldError[];
+}
+
+export function problemFor(error: MissionflowError): Problem {
+  return {
+    type: `https://missionflow.dev/problems/${error.code}`,
+    title: errorCatalog[error.code].title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(error.errors.length > 0 ? { errors: error.errors } : {}),
+  };
+}
+
+/** Errors thrown by body parsers carry a `type`; map the ones that are the client's fault. */
+function fromBodyParser(error: { type?: string; message?: string }): MissionflowError | null {
+  if (error.type === 'entity.too.large')
+    return new MissionflowError('too_large', 'the request body exceeds the size limit');
+  if (error.type === 'entity.parse.failed')
+    return new MissionflowError('invalid_request', 'the body is not valid JSON');
+  if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
+    return new MissionflowError('invalid_request', error.message);
+  }
+  return null;
+}
+
+/** The one place errors become HTTP answers: application/problem+json with a machine-readable code. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const known =
+      error instanceof MissionflowError
+        ? error
+        : (fromBodyParser(error as { type?: string }) ??
+          new MissionflowError('internal', 'an unexpected error occurred; it has been logged'));
+    if (known.code === 'internal')
+      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+    if (known.code === 'too_large') {
+      // The client may still be sending: tell it to stop and close once answered.
+      res.setHeader('Connection', 'close');
+      res.on('finish', () => req.destroy());
+    }
+    res.status(known.status).type('application/problem+json').json(problemFor(known));
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new MissionflowError('not_found', `no route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,162 @@
+import express, { Router, type Request } from 'express';
+import { z } from 'zod';
+import { documentStatuses } from '../../domain/documents';
+import { MissionflowError } from '../../domain/errors';
+import { decodeCursor, type DocumentRecord, type DocumentStore } from '../../stores/documents';
+import type { Admission, Admitted, IntakeDetails } from '../admission';
+import { readMultipart } from '../uploads';
+import { documentParam, missionParam, validate } from '../validation';
+
+const jsonIntake = z
+  .object({
+    text: z.string(),
+    title: z.string().trim().min(1).max(500).optional(),
+    mediaType: z.string().max(200).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+const multipartFields = z.object({
+  title: z.string().trim().min(1).max(500).optional(),
+  mediaType: z.string().max(200).optional(),
+  metadata: z.string().optional(),
+});
+
+const listQuery = z
+  .object({
+    status: z.enum(documentStatuses).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+function parseMetadata(value: string | undefined): Record<string, unknown> {
+  if (value === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new MissionflowError('invalid_request', 'metadata must be a JSON object', [
+      { path: 'metadata', message: 'must be a JSON object' },
+    ]);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function presentDocument(
+  document: DocumentRecord,
+  steps?: Awaited<ReturnType<DocumentStore['steps']>>,
+) {
+  return {
+    documentId: document.documentId,
+    missionId: document.missionId,
+    workflowId: document.workflowId,
+    title: document.title,
+    mediaType: document.mediaType,
+    sizeBytes: document.sizeBytes,
+    sha256: document.sha256,
+    status: document.status,
+    lane: document.lane,
+    documentClass: document.documentClass,
+    routingRule: document.routingRule,
+    cartridgeVersion: document.cartridgeVersion,
+    contentVersion: document.contentVersion,
+    chunkCount: document.chunkCount,
+    textEncoding: document.textEncoding,
+    metadata: document.metadata,
+    error: document.error,
+    createdAt: document.createdAt,
+    updatedAt: document.updatedAt,
+    indexedAt: document.indexedAt,
+    ...(steps ? { steps } : {}),
+  };
+}
+
+export function documentRoutes(deps: { admission: Admission; documents: DocumentStore }): Router {
+  const router = Router();
+  const { admission, documents } = deps;
+
+  router.post('/v1/missions/:mission/documents', async (req, res) => {
+    const cartridge = await admission.requireMission(missionParam(req.params.mission));
+    const maxBytes = admission.maxBytesFor(cartridge);
+    let admitted: Admitted;
+    if (req.is('multipart/form-data')) {
+      const upload = await readMultipart(req, maxBytes, (file, hints) =>
+        admission.storeStream(file, maxBytes, hints),
+      );
+      const fields = validate(multipartFields, upload.fields, 'form');
+      const details: IntakeDetails = {
+        title: fields.title ?? null,
+        metadata: parseMetadata(fields.metadata),
+        declaredType: fields.mediaType ?? upload.declaredType,
+        filename: upload.filename,
+      };
+      admitted = await admission.admit(cartridge, upload.stored, details);
+    } else if (req.is('application/json')) {
+      await runParser(express.json({ limit: maxBytes * 2 + 64 * 1024, strict: true }), req);
+      const body = validate(jsonIntake, req.body, 'body');
+      const bytes = Buffer.from(body.text, 'utf8');
+      const details: IntakeDetails = {
+        title: body.title ?? null,
+        metadata: body.metadata ?? {},
+        declaredType: body.mediaType ?? 'text/plain',
+        filename: null,
+      };
+      const stored = await admission.storeBytes(bytes, maxBytes, details);
+      admitted = await admission.admit(cartridge, stored, details);
+    } else {
+      // Any other content type: the body is the document itself (curl --data-binary @file).
+      const title = typeof req.query.title === 'string' ? req.query.title.slice(0, 500) : null;
+      const declaredType = req.headers['content-type'] ?? null;
+      const stored = await admission.storeStream(req, maxBytes, { declaredType });
+      admitted = await admission.admit(cartridge, stored, {
+        title,
+        metadata: {},
+        declaredType,
+        filename: null,
+      });
+    }
+    res
+      .status(202)
+      .location(`/v1/missions/${cartridge.missionId}/documents/${admitted.documentId}`)
+      .json(admitted);
+  });
+
+  router.get('/v1/missions/:mission/documents', async (req, res) => {
+    const missionId = missionParam(req.params.mission);
+    await admission.requireMission(missionId);
+    const query = validate(listQuery, req.query, 'query');
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (cursor === null) {
+      throw new MissionflowError('invalid_request', 'the cursor is not valid', [
+        { path: 'cursor', message: 'not valid' },
+      ]);
+    }
+    const page = await documents.list(missionId, { status: query.status, limit: query.limit, cursor });
+    res.json({
+      documents: page.documents.map((document) => presentDocument(document)),
+      nextCursor: page.nextCursor,
+    });
+  });
+
+  router.get('/v1/missions/:mission/documents/:document', async (req, res) => {
+    const missionId = missionParam(req.params.mission);
+    await admission.requireMission(missionId);
+    const documentId = documentParam(req.params.document);
+    const document = await documents.get(missionId, documentId);
+    if (!document)
+      throw new MissionflowError('document_not_found', `document '${documentId}' does not exist`);
+    res.json(presentDocument(document, await documents.steps(missionId, documentId)));
+  });
+
+  return router;
+}
+
+function runParser(parser: express.RequestHandler, req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    parser(req, req.res as express.Response, (error?: unknown) => (error ? reject(error) : resolve()));
+  });
+}

@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Metrics } from '../../observability/metrics';
+import type { Admission } from '../admission';
+import type { SearchService } from '../search';
+import { missionParam, validate } from '../validation';
+
+const searchBody = z
+  .object({
+    query: z.string().trim().min(1).max(2000),
+    limit: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+export function searchRoutes(deps: {
+  admission: Admission;
+  search: SearchService;
+  metrics: Metrics;
+}): Router {
+  const router = Router();
+  router.post('/v1/missions/:mission/search', async (req, res) => {
+    const started = performance.now();
+    const missionId = missionParam(req.params.mission);
+    const { cartridge } = await deps.admission.requireMission(missionId);
+    const body = validate(searchBody, req.body, 'body');
+    const limit = Math.min(body.limit ?? cartridge.search.defaultLimit, cartridge.search.maxLimit);
+    const results = await deps.search.search(missionId, cartridge, body.query, limit);
+    const tookMs = Math.round((performance.now() - started) * 100) / 100;
+    deps.metrics.searchDuration.observe({ mission: missionId }, tookMs / 1000);
+    res.json({ results, tookMs, cached: false });
+  });
+  return router;
+}

@@ -1,0 +1,55 @@
+import type { Embedder } from '../activities/embedding';
+import type { Cartridge } from '../domain/cartridge';
+import { reciprocalRankFusion } from '../domain/search';
+import type { DocumentStore } from '../stores/documents';
+import type { VectorStore } from '../stores/vectors';
+
+export interface SearchHit {
+  documentId: string;
+  chunkId: string;
+  score: number;
+  text: string;
+  title: string | null;
+  heading: string | null;
+}
+
+/**
+ * Hybrid search within one mission: full-text and vector candidates, fused by reciprocal rank.
+ * Only chunks of indexed documents are ever candidates.
+ */
+export class SearchService {
+  constructor(
+    private readonly deps: { documents: DocumentStore; vectors: VectorStore; embedder: Embedder },
+  ) {}
+
+  async search(missionId: string, cartridge: Cartridge, query: string, limit: number): Promise<SearchHit[]> {
+    const { documents, vectors, embedder } = this.deps;
+    const pool = Math.max(limit, cartridge.search.candidatePool);
+    const [queryVector] = await embedder.embed([query]);
+    const [lexical, semantic] = await Promise.all([
+      documents.searchLexical(missionId, query, cartridge.search.language, pool),
+      queryVector ? vectors.search(missionId, embedder.model, queryVector, pool) : Promise.resolve([]),
+    ]);
+    const related = semantic.filter((candidate) => 1 - candidate.distance >= cartridge.search.minSimilarity);
+    const fused = reciprocalRankFusion([lexical, related], cartridge.search.rrfK).slice(0, limit);
+    const chunks = await documents.chunksById(
+      missionId,
+      fused.map((candidate) => candidate.chunkId),
+    );
+    return fused.flatMap((candidate) => {
+      const chunk = chunks.get(candidate.chunkId);
+      return chunk
+        ? [
+            {
+              documentId: chunk.documentId,
+              chunkId: chunk.chunkId,
+              score: Number(candidate.score.toFixed(6)),
+              text: chunk.text,
+              title: chunk.title,
+              heading: chunk.heading,
+            },
+          ]
+        : [];
+    });
+  }
+}

@@ -1,0 +1,168 @@
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { missionIdPattern } from './documents';
+import { MissionflowError, type FieldError } from './errors';
+import { knownLanes } from './lanes';
+
+const megabyte = 1024 * 1024;
+
+const routingRuleSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case name of 1 to 64 characters'),
+  when: z
+    .object({
+      mediaTypes: z.array(z.string().min(1)).min(1).optional(),
+      minBytes: z.number().int().min(0).optional(),
+      maxBytes: z.number().int().min(0).optional(),
+      titlePattern: z.string().min(1).optional(),
+    })
+    .strict(),
+  class: z.string().min(1).max(64),
+  lane: z.string().min(1),
+});
+
+export const cartridgeSchema = z
+  .object({
+    apiVersion: z.literal('missionflow/v1'),
+    mission: z
+      .object({
+        id: z.string().regex(missionIdPattern, 'lower-case letters, digits, - and _, 1 to 48 characters'),
+        name: z.string().min(1).max(200),
+        description: z.string().max(2000).default(''),
+      })
+      .strict(),
+    /** Lanes this mission may route to; worker pools and their concurrency are process settings. */
+    lanes: z.array(z.string()).min(1, 'at least one lane must be enabled'),
+    routing: z
+      .object({
+        defaultClass: z.string().min(1).max(64),
+        defaultLane: z.string().min(1),
+        rules: z.array(routingRuleSchema).default([]),
+      })
+      .strict(),
+    chunking: z
+      .object({
+        size: z.number().int().min(200).max(20000),
+        overlap: z.number().int().min(0),
+      })
+      .strict(),
+    limits: z
+      .object({
+        maxDocumentBytes: z
+          .number()
+          .int()
+          .min(1)
+          .max(1024 * megabyte)
+          .default(50 * megabyte),
+        maxInflatedBytes: z
+          .number()
+          .int()
+          .min(1)
+          .max(4096 * megabyte)
+          .default(200 * megabyte),
+      })
+      .strict()
+      .default({ maxDocumentBytes: 50 * megabyte, maxInflatedBytes: 200 * megabyte }),
+    search: z
+      .object({
+        language: z.enum([
+          'simple',
+          'english',
+          'french',
+          'german',
+          'spanish',
+          'italian',
+          'dutch',
+          'portuguese',
+        ]),
+        defaultLimit: z.number().int().min(1).max(100).default(10),
+        maxLimit: z.number().int().min(1).max(200).default(50),
+        candidatePool: z.number().int().min(1).max(1000).default(50),
+        rrfK: z.number().int().min(1).max(1000).default(60),
+        /** Vector candidates below this cosine similarity are not results (no relation at all). */
+        minSimilarity: z.number().min(0).max(1).default(0.1),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((cartridge, ctx) => {
+    cartridge.lanes.forEach((lane, index) => {
+      if (!(knownLanes as readonly string[]).includes(lane)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lanes', index],
+          message: `unknown lane '${lane}'; known lanes: ${knownLanes.join(', ')}`,
+        });
+      }
+    });
+    const enabled = new Set(cartridge.lanes);
+    if (!enabled.has(cartridge.routing.defaultLane)) {
+      ctx.addIssue({ code: 'custom', path: ['routing', 'defaultLane'], message: 'lane is not enabled' });
+    }
+    cartridge.routing.rules.forEach((rule, index) => {
+      if (!enabled.has(rule.lane)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routing', 'rules', index, 'lane'],
+          message: 'lane is not enabled',
+        });
+      }
+      if (rule.when.titlePattern !== undefined && !isValidRegExp(rule.when.titlePattern)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routing', 'rules', index, 'when', 'titlePattern'],
+          message: 'not a valid regular expression',
+        });
+      }
+    });
+    if (cartridge.chunking.overlap >= cartridge.chunking.size / 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['chunking', 'overlap'],
+        message: 'overlap must be less than half the chunk size',
+      });
+    }
+    if (cartridge.search.defaultLimit > cartridge.search.maxLimit) {
+      ctx.addIssue({ code: 'custom', path: ['search', 'defaultLimit'], message: 'must not exceed maxLimit' });
+    }
+  });
+
+export type Cartridge = z.infer<typeof cartridgeSchema>;
+export type RoutingRule = z.infer<typeof routingRuleSchema>;
+
+function isValidRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Validates an already-parsed cartridge object; field-level errors name the offending path. */
+export function validateCartridge(value: unknown, source = 'cartridge'): Cartridge {
+  const result = cartridgeSchema.safeParse(value);
+  if (result.success) return result.data;
+  const errors: FieldError[] = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(root)',
+    message: issue.message,
+  }));
+  throw new MissionflowError(
+    'invalid_cartridge',
+    `${source} is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    errors,
+  );
+}
+
+/** Parses and validates cartridge YAML (JSON is valid YAML too). */
+export function parseCartridge(text: string, source = 'cartridge'): Cartridge {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    const message = error instanceof YAMLParseError ? error.message : String(error);
+    throw new MissionflowError('invalid_cartridge', `${source} is not valid YAML: ${message}`, [
+      { path: '(root)', message },
+    ]);
+  }
+  return validateCartridge(value, source);
+}

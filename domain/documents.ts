@@ -1,0 +1,52 @@
+/** Document lifecycle vocabulary shared by the API, the workflows and the stores. */
+export const documentStatuses = [
+  'received',
+  'processing',
+  'awaiting_review',
+  'indexed',
+  'rejected',
+  'failed',
+  'cancelled',
+  'deleted',
+] as const;
+
+export type DocumentStatus = (typeof documentStatuses)[number];
+
+export function isDocumentStatus(value: unknown): value is DocumentStatus {
+  return typeof value === 'string' && (documentStatuses as readonly string[]).includes(value);
+}
+
+/** The steps of the ingest pipeline, in order; step rows and timings use these names. */
+export const ingestSteps = ['classify', 'parse', 'chunk', 'embed', 'index'] as const;
+export type IngestStep = (typeof ingestSteps)[number];
+
+/** Mission ids: lower-case letters, digits, '-' and '_', 1 to 48 characters. */
+export const missionIdPattern = /^[a-z0-9_-]{1,48}$/;
+
+/** Document ids are hex digests derived from (mission, sha256); see stores/ids.ts. */
+export const documentIdPattern = /^[0-9a-f]{32}$/;
+
+/**
+ * Workflow ids are business keys, so a duplicate submission lands on the same run and the Web UI
+ * can be searched by document.
+ */
+export function ingestWorkflowId(missionId: string, documentId: string): string {
+  return `ingest:${missionId}:${documentId}`;
+}
+
+/** Everything the ingest workflow needs: references only, never document content (claim check). */
+export interface IngestInput {
+  missionId: string;
+  documentId: string;
+  /** Cartridge version pinned at admission; the whole run uses it. */
+  cartridgeVersion: number;
+}
+
+export interface IngestResult {
+  missionId: string;
+  documentId: string;
+  status: DocumentStatus;
+  lane: string;
+  documentClass: string;
+  chunkCount: number;
+}

@@ -1,0 +1,55 @@
+/**
+ * Typed failures shared by the API and the workflows. Each code maps to one HTTP status and says
+ * whether retrying could ever help, so the API answers with a precise problem document and
+ * activities raise non-retryable Temporal failures for bad input.
+ */
+export const errorCatalog = {
+  empty_document: { status: 400, retryable: false, title: 'The document is empty' },
+  invalid_request: { status: 400, retryable: false, title: 'The request is not valid' },
+  too_large: { status: 413, retryable: false, title: 'The document is larger than the limit' },
+  unsupported_media_type: { status: 415, retryable: false, title: 'This type of document cannot be parsed' },
+  mission_not_found: { status: 404, retryable: false, title: 'No such mission' },
+  document_not_found: { status: 404, retryable: false, title: 'No such document' },
+  not_found: { status: 404, retryable: false, title: 'No such resource' },
+  parse_failed: { status: 422, retryable: false, title: 'The document could not be parsed' },
+  decompression_limit: {
+    status: 422,
+    retryable: false,
+    title: 'The document inflates beyond the decompression limit',
+  },
+  invalid_cartridge: { status: 422, retryable: false, title: 'The cartridge is not valid' },
+  no_text: { status: 422, retryable: false, title: 'The document contains no extractable text' },
+  not_ready: { status: 503, retryable: true, title: 'A dependency is not ready' },
+  internal: { status: 500, retryable: true, title: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class MissionflowError extends Error {
+  readonly code: ErrorCode;
+  readonly errors: FieldError[];
+
+  constructor(code: ErrorCode, message?: string, errors: FieldError[] = []) {
+    super(message ?? errorCatalog[code].title);
+    this.name = 'MissionflowError';
+    this.code = code;
+    this.errors = errors;
+  }
+
+  get status(): number {
+    return errorCatalog[this.code].status;
+  }
+
+  get retryable(): boolean {
+    return errorCatalog[this.code].retryable;
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(errorCatalog, value);
+}

@@ -1,0 +1,85 @@
+import { filetypeinfo } from 'magic-bytes.js';
+import { MissionflowError } from './errors';
+
+export const docxMediaType = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
+export const supportedMediaTypes = [
+  'text/plain',
+  'text/markdown',
+  'text/html',
+  'application/pdf',
+  docxMediaType,
+] as const;
+export type SupportedMediaType = (typeof supportedMediaTypes)[number];
+
+/** How many leading bytes the sniffer needs; callers capture this much of an upload. */
+export const sniffBytes = 64 * 1024;
+
+export interface SniffHints {
+  /** Media type the client declared; only used to choose between text subtypes. */
+  declaredType?: string | null;
+  filename?: string | null;
+}
+
+/**
+ * Decides the media type from the bytes, never from the name: binary signatures first (PDF, ZIP
+ * holding a Word document), anything else binary is refused, and only for text do the declared
+ * type and the file name choose between plain text and Markdown. HTML is recognised by its markup.
+ */
+export function sniffMediaType(head: Uint8Array, hints: SniffHints = {}): SupportedMediaType {
+  const candidates = filetypeinfo(head.subarray(0, 4096));
+  const first = candidates[0];
+  if (first?.typename === 'pdf') return 'application/pdf';
+  if (first?.typename === 'zip') {
+    if (looksLikeWordPackage(head)) return docxMediaType;
+    throw new MissionflowError('unsupported_media_type', 'a ZIP archive that is not a Word (.docx) document');
+  }
+  const textual = isUtf16WithBom(head) || !looksBinary(head);
+  if (!textual || (first && !isTextSignature(first.typename))) {
+    const name = first?.mime ?? first?.typename ?? 'binary data';
+    throw new MissionflowError('unsupported_media_type', `cannot parse ${name}`);
+  }
+  const sample = Buffer.from(head.subarray(0, 4096)).toString('latin1');
+  if (
+    /^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]/i.test(sample)
+  ) {
+    return 'text/html';
+  }
+  const declared = hints.declaredType?.split(';')[0]?.trim().toLowerCase();
+  if (declared === 'text/html' && /<[a-z][\s\S]*>/i.test(sample)) return 'text/html';
+  if (declared === 'text/markdown' || declared === 'text/x-markdown') return 'text/markdown';
+  if (hints.filename && /\.(md|markdown)$/i.test(hints.filename)) return 'text/markdown';
+  return 'text/plain';
+}
+
+/** Signatures magic-bytes reports for things that are still text we can read. */
+function isTextSignature(typename: string): boolean {
+  return ['html', 'xml', 'txt', 'utf8', 'utf16le', 'utf16be', 'json'].includes(typename);
+}
+
+function isUtf16WithBom(head: Uint8Array): boolean {
+  return (
+    head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
+  );
+}
+
+/** Text never holds NUL, and holds few C0 controls other than tab, line feed, carriage return and form feed. */
+function looksBinary(head: Uint8Array): boolean {
+  const sample = head.subarray(0, 8192);
+  let controls = 0;
+  for (const byte of sample) {
+    if (byte === 0) return true;
+    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x1b)
+      controls++;
+  }
+  return sample.length > 0 && controls / sample.length > 0.1;
+}
+
+/** A Word package names [Content_Types].xml and parts under word/ in its local file headers. */
+function looksLikeWordPackage(head: Uint8Array): boolean {
+  const text = Buffer.from(head).toString('latin1');
+  return (
+    text.includes('word/') ||
+    (text.includes('[Content_Types].xml') && !text.includes('xl/') && !text.includes('ppt/'))
+  );
+}

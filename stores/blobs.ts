@@ -1,0 +1,137 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { MissionflowError } from '../domain/errors';
+
+export interface PutStreamOptions {
+  maxBytes: number;
+  inspectBytes?: number;
+  inspect?: (head: Buffer, sizeBytes: number) => void;
+}
+
+export interface StoredBlob {
+  key: string;
+  sha256: string;
+  sizeBytes: number;
+}
+
+/** Bytes by content hash. Documents and derived artefacts travel between steps as keys (claim check). */
+export interface BlobStore {
+  /**
+   * Streams bytes in. `inspect` sees the first `inspectBytes` bytes and the total size before the
+   * blob is committed; if it throws, nothing is stored.
+   */
+  putStream(source: Readable, options: PutStreamOptions): Promise<StoredBlob>;
+  putBytes(bytes: Uint8Array): Promise<StoredBlob>;
+  get(key: string): Promise<Buffer>;
+  exists(key: string): Promise<boolean>;
+}
+
+const keyPattern = /^sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/;
+
+export function blobKeyFor(sha256: string): string {
+  return `sha256/${sha256.slice(0, 2)}/${sha256}`;
+}
+
+/**
+ * Content-addressed blobs in a local folder. A write goes to a temporary file, is fsynced, then
+ * renamed into place, so a crash leaves either the whole blob or none (and the same bytes always
+ * land on the same key).
+ */
+export class LocalBlobStore implements BlobStore {
+  constructor(private readonly root: string) {}
+
+  private pathOf(key: string): string {
+    if (!keyPattern.test(key)) throw new Error(`invalid blob key: ${key}`);
+    return join(this.root, key);
+  }
+
+  async putStream(source: Readable, options: PutStreamOptions): Promise<StoredBlob> {
+    const tmpDir = join(this.root, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmpPath = join(tmpDir, randomUUID());
+    const hash = createHash('sha256');
+    let sizeBytes = 0;
+    const headLimit = options.inspectBytes ?? 0;
+    const headParts: Buffer[] = [];
+    let headLength = 0;
+    const out = createWriteStream(tmpPath, { flags: 'wx' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const fail = (error: Error) => {
+          source.unpipe(out);
+          out.destroy();
+          reject(error);
+        };
+        source.on('data', (piece: Buffer) => {
+          sizeBytes += piece.length;
+          if (sizeBytes > options.maxBytes) {
+            fail(new MissionflowError('too_large', `the document exceeds ${options.maxBytes} bytes`));
+            return;
+          }
+          hash.update(piece);
+          if (headLength < headLimit) {
+            headParts.push(piece.subarray(0, headLimit - headLength));
+            headLength += Math.min(piece.length, headLimit - headLength);
+          }
+        });
+        source.on('error', fail);
+        out.on('error', fail);
+        out.on('finish', resolve);
+        source.pipe(out);
+      });
+      options.inspect?.(Buffer.concat(headParts), sizeBytes);
+      const sha256 = hash.digest('hex');
+      return { ...(await this.commit(tmpPath, sha256)), sizeBytes };
+    } catch (error) {
+      await rm(tmpPath, { force: true });
+      throw error;
+    }
+  }
+
+  async putBytes(bytes: Uint8Array): Promise<StoredBlob> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const key = blobKeyFor(sha256);
+    if (await this.exists(key)) return { key, sha256, sizeBytes: bytes.length };
+    const tmpDir = join(this.root, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmpPath = join(tmpDir, randomUUID());
+    const handle = await open(tmpPath, 'wx');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return { ...(await this.commit(tmpPath, sha256)), sizeBytes: bytes.length };
+  }
+
+  private async commit(tmpPath: string, sha256: string): Promise<{ key: string; sha256: string }> {
+    const key = blobKeyFor(sha256);
+    const finalPath = this.pathOf(key);
+    const handle = await open(tmpPath, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await mkdir(join(this.root, 'sha256', sha256.slice(0, 2)), { recursive: true });
+    await rename(tmpPath, finalPath);
+    return { key, sha256 };
+  }
+
+  async get(key: string): Promise<Buffer> {
+    return readFile(this.pathOf(key));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await stat(this.pathOf(key));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

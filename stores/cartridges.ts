@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { validateCartridge, type Cartridge } from '../domain/cartridge';
+import type { SqlClient } from './sql';
+
+export interface CartridgeVersion {
+  missionId: string;
+  version: number;
+  cartridge: Cartridge;
+  source: string;
+  createdAt: string;
+}
+
+export interface MissionSummary {
+  missionId: string;
+  name: string;
+  activeVersion: number;
+  createdAt: string;
+}
+
+/**
+ * Versioned cartridges per mission. Versions are immutable; the active one is the newest. Loaded
+ * versions are cached because every activity of a run reads its pinned version.
+ */
+export class CartridgeStore {
+  private readonly cache = new Map<string, Cartridge>();
+
+  constructor(private readonly sql: SqlClient) {}
+
+  /** Stores `cartridge` as the mission's next version unless it equals the active one. */
+  async activate(cartridge: Cartridge, source: string): Promise<{ version: number; changed: boolean }> {
+    const missionId = cartridge.mission.id;
+    const sha256 = createHash('sha256').update(JSON.stringify(cartridge)).digest('hex');
+    return this.sql.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO missions (mission_id, name) VALUES ($1, $2)
+         ON CONFLICT (mission_id) DO UPDATE SET name = EXCLUDED.name`,
+        [missionId, cartridge.mission.name],
+      );
+      // Lock the mission row so two concurrent activations cannot take the same version number.
+      await tx.query('SELECT 1 FROM missions WHERE mission_id = $1 FOR UPDATE', [missionId]);
+      const { rows } = await tx.query<{ version: number; sha256: string }>(
+        'SELECT version, sha256 FROM cartridge_versions WHERE mission_id = $1 ORDER BY version DESC LIMIT 1',
+        [missionId],
+      );
+      const latest = rows[0];
+      if (latest && latest.sha256 === sha256) return { version: latest.version, changed: false };
+      const version = (latest?.version ?? 0) + 1;
+      await tx.query(
+        `INSERT INTO cartridge_versions (mission_id, version, content, sha256, source) VALUES ($1, $2, $3::jsonb, $4, $5)`,
+        [missionId, version, JSON.stringify(cartridge), sha256, source],
+      );
+      return { version, changed: true };
+    });
+  }
+
+  async activeVersion(missionId: string): Promise<CartridgeVersion | null> {
+    const { rows } = await this.sql.query<{ version: number }>(
+      'SELECT max(version) AS version FROM cartridge_versions WHERE mission_id = $1',
+      [missionId],
+    );
+    const version = rows[0]?.version;
+    return version ? this.version(missionId, version) : null;
+  }
+
+  async version(missionId: string, version: number): Promise<CartridgeVersion | null> {
+    const { rows } = await this.sql.query<{ content: unknown; source: string; created_at: Date }>(
+      'SELECT content, source, created_at FROM cartridge_versions WHERE mission_id = $1 AND version = $2',
+      [missionId, version],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const key = `${missionId}@${version}`;
+    let cartridge = this.cache.get(key);
+    if (!cartridge) {
+      cartridge = validateCartridge(row.content, `cartridge ${key}`);
+      this.cache.set(key, cartridge);
+    }
+    return {
+      missionId,
+      version,
+      cartridge,
+      source: row.source,
+      createdAt: new Date(row.created_at).toISOString(),
+    };
+  }
+
+  async listMissions(): Promise<MissionSummary[]> {
+    const { rows } = await this.sql.query<{
+      mission_id: string;
+      name: string;
+      created_at: Date;
+      active_version: number;
+    }>(
+      `SELECT m.mission_id, m.name, m.created_at, max(v.version) AS active_version
+       FROM missions m JOIN cartridge_versions v ON v.mission_id = m.mission_id
+       GROUP BY m.mission_id, m.name, m.created_at ORDER BY m.mission_id`,
+    );
+    return rows.map((row) => ({
+      missionId: row.mission_id,
+      name: row.name,
+      activeVersion: row.active_version,
+      createdAt: new Date(row.created_at).toISOString(),
+    }));
+  }
+}

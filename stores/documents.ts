@@ -1,0 +1,456 @@
+import type { DocumentStatus, IngestStep } from '../domain/documents';
+import type { Chunk } from '../domain/chunking';
+import type { SqlClient, SqlExecutor } from './sql';
+
+export interface NewDocument {
+  missionId: string;
+  documentId: string;
+  sha256: string;
+  sizeBytes: number;
+  mediaType: string;
+  title: string | null;
+  metadata: Record<string, unknown>;
+  blobKey: string;
+  cartridgeVersion: number;
+  workflowId: string;
+}
+
+export interface StepRecord {
+  step: string;
+  status: 'running' | 'done' | 'failed';
+  executions: number;
+  durationMs: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  lastError: string | null;
+}
+
+export interface DocumentRecord extends NewDocument {
+  status: DocumentStatus;
+  contentVersion: number;
+  documentClass: string | null;
+  lane: string | null;
+  routingRule: string | null;
+  chunkCount: number | null;
+  textEncoding: string | null;
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+  indexedAt: string | null;
+}
+
+export interface DocumentPage {
+  documents: DocumentRecord[];
+  nextCursor: string | null;
+}
+
+export interface StoredChunk {
+  chunkId: string;
+  documentId: string;
+  chunkIndex: number;
+  text: string;
+  heading: string | null;
+  title: string | null;
+}
+
+interface DocumentRow {
+  mission_id: string;
+  document_id: string;
+  sha256: string;
+  size_bytes: string | number;
+  media_type: string;
+  title: string | null;
+  metadata: Record<string, unknown>;
+  blob_key: string;
+  status: DocumentStatus;
+  cartridge_version: number;
+  content_version: number;
+  document_class: string | null;
+  lane: string | null;
+  routing_rule: string | null;
+  chunk_count: number | null;
+  text_encoding: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  workflow_id: string;
+  created_at: Date;
+  updated_at: Date;
+  indexed_at: Date | null;
+}
+
+const iso = (value: Date | string | null): string | null =>
+  value === null ? null : value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+
+function toRecord(row: DocumentRow): DocumentRecord {
+  return {
+    missionId: row.mission_id,
+    documentId: row.document_id,
+    sha256: row.sha256,
+    sizeBytes: Number(row.size_bytes),
+    mediaType: row.media_type,
+    title: row.title,
+    metadata: row.metadata,
+    blobKey: row.blob_key,
+    status: row.status,
+    cartridgeVersion: row.cartridge_version,
+    contentVersion: row.content_version,
+    documentClass: row.document_class,
+    lane: row.lane,
+    routingRule: row.routing_rule,
+    chunkCount: row.chunk_count,
+    textEncoding: row.text_encoding,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    workflowId: row.workflow_id,
+    createdAt: iso(row.created_at) as string,
+    updatedAt: iso(row.updated_at) as string,
+    indexedAt: iso(row.indexed_at),
+  };
+}
+
+/** Keyset cursor over (created_at, document_id), opaque to clients. */
+function encodeCursor(record: DocumentRecord): string {
+  return Buffer.from(JSON.stringify([record.createdAt, record.documentId])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      !Number.isNaN(Date.parse(value[0])) &&
+      typeof value[1] === 'string'
+    ) {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // fall through: an unreadable cursor is reported by the caller
+  }
+  return null;
+}
+
+/**
+ * Documents, their step log and their chunks. Every statement is scoped by mission_id, and every
+ * write is keyed deterministically so retries and duplicate submissions are no-ops.
+ */
+export class DocumentStore {
+  constructor(private readonly sql: SqlClient) {}
+
+  /** Records an admitted document; `created` is false when (mission, sha256) already existed. */
+  async admit(doc: NewDocument): Promise<{ created: boolean; document: DocumentRecord }> {
+    const inserted = await this.sql.query<DocumentRow>(
+      `INSERT INTO documents (mission_id, document_id, sha256, size_bytes, media_type, title, metadata,
+         blob_key, status, cartridge_version, workflow_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, 'received', $9, $10)
+       ON CONFLICT DO NOTHING
+       RETURNING *`,
+      [
+        doc.missionId,
+        doc.documentId,
+        doc.sha256,
+        doc.sizeBytes,
+        doc.mediaType,
+        doc.title,
+        JSON.stringify(doc.metadata),
+        doc.blobKey,
+        doc.cartridgeVersion,
+        doc.workflowId,
+      ],
+    );
+    const created = inserted.rows[0];
+    if (created) return { created: true, document: toRecord(created) };
+    const existing = await this.get(doc.missionId, doc.documentId);
+    if (!existing) throw new Error(`document ${doc.documentId} conflicted but cannot be read`);
+    return { created: false, document: existing };
+  }
+
+  async get(missionId: string, documentId: string): Promise<DocumentRecord | null> {
+    const { rows } = await this.sql.query<DocumentRow>(
+      'SELECT * FROM documents WHERE mission_id = $1 AND document_id = $2',
+      [missionId, documentId],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async list(
+    missionId: string,
+    options: { status?: DocumentStatus; limit: number; cursor?: [string, string] },
+  ): Promise<DocumentPage> {
+    const params: unknown[] = [missionId];
+    let where = 'mission_id = $1';
+    if (options.status) {
+      params.push(options.status);
+      where += ` AND status = $${params.length}`;
+    }
+    if (options.cursor) {
+      params.push(options.cursor[0], options.cursor[1]);
+      where += ` AND (created_at, document_id) < ($${params.length - 1}::timestamptz, $${params.length})`;
+    }
+    params.push(options.limit + 1);
+    const { rows } = await this.sql.query<DocumentRow>(
+      `SELECT * FROM documents WHERE ${where} ORDER BY created_at DESC, document_id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const documents = rows.slice(0, options.limit).map(toRecord);
+    const last = documents[documents.length - 1];
+    return { documents, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+  }
+
+  /** Documents accepted but whose run may never have started (e.g. a crash right after admission). */
+  async listUnstarted(limit = 1000): Promise<DocumentRecord[]> {
+    const { rows } = await this.sql.query<DocumentRow>(
+      `SELECT * FROM documents WHERE status = 'received' ORDER BY created_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toRecord);
+  }
+
+  async recordRouting(
+    missionId: string,
+    documentId: string,
+    routing: { documentClass: string; lane: string; rule: string | null },
+  ): Promise<void> {
+    await this.sql.query(
+      `UPDATE documents SET document_class = $3, lane = $4, routing_rule = $5,
+         status = CASE WHEN status = 'received' THEN 'processing' ELSE status END, updated_at = now()
+       WHERE mission_id = $1 AND document_id = $2`,
+      [missionId, documentId, routing.documentClass, routing.lane, routing.rule],
+    );
+  }
+
+  async recordEncoding(missionId: string, documentId: string, encoding: string | null): Promise<void> {
+    await this.sql.query(
+      'UPDATE documents SET text_encoding = $3, updated_at = now() WHERE mission_id = $1 AND document_id = $2',
+      [missionId, documentId, encoding],
+    );
+  }
+
+  /** Makes the document's chunks searchable and the document indexed, atomically. */
+  async markIndexed(missionId: string, documentId: string, contentVersion: number): Promise<number> {
+    return this.sql.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE chunks SET searchable = true
+         WHERE mission_id = $1 AND document_id = $2 AND content_version = $3 AND NOT searchable`,
+        [missionId, documentId, contentVersion],
+      );
+      const { rows } = await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version = $3`,
+        [missionId, documentId, contentVersion],
+      );
+      const chunkCount = rows[0]?.n ?? 0;
+      await tx.query(
+        `UPDATE documents SET status = 'indexed', chunk_count = $3, error_code = NULL, error_message = NULL,
+           indexed_at = COALESCE(indexed_at, now()), updated_at = now()
+         WHERE mission_id = $1 AND document_id = $2`,
+        [missionId, documentId, chunkCount],
+      );
+      return chunkCount;
+    });
+  }
+
+  async markFailed(missionId: string, documentId: string, code: string, message: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE documents SET status = 'failed', error_code = $3, error_message = $4, updated_at = now()
+       WHERE mission_id = $1 AND document_id = $2`,
+      [missionId, documentId, code, message.slice(0, 2000)],
+    );
+  }
+
+  // ---- step log: what each step produced, so a resumed run never redoes a finished step ----
+
+  async stepResult<T>(missionId: string, documentId: string, step: IngestStep): Promise<T | null> {
+    const { rows } = await this.sql.query<{ result: T }>(
+      `SELECT result FROM document_steps WHERE mission_id = $1 AND document_id = $2 AND step = $3 AND status = 'done'`,
+      [missionId, documentId, step],
+    );
+    return rows[0] ? rows[0].result : null;
+  }
+
+  async beginStep(missionId: string, documentId: string, step: IngestStep): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO document_steps (mission_id, document_id, step, status, executions, started_at)
+       VALUES ($1, $2, $3, 'running', 1, now())
+       ON CONFLICT (mission_id, document_id, step) DO UPDATE
+         SET status = 'running', executions = document_steps.executions + 1,
+             started_at = COALESCE(document_steps.started_at, now())`,
+      [missionId, documentId, step],
+    );
+  }
+
+  async completeStep(
+    missionId: string,
+    documentId: string,
+    step: IngestStep,
+    result: unknown,
+  ): Promise<void> {
+    await this.completeStepWith(this.sql, missionId, documentId, step, result);
+  }
+
+  async completeStepWith(
+    executor: SqlExecutor,
+    missionId: string,
+    documentId: string,
+    step: IngestStep,
+    result: unknown,
+  ): Promise<void> {
+    await executor.query(
+      `UPDATE document_steps SET status = 'done', result = $4::jsonb, last_error = NULL, finished_at = now(),
+         duration_ms = GREATEST(0, (EXTRACT(EPOCH FROM (now() - started_at)) * 1000)::int)
+       WHERE mission_id = $1 AND document_id = $2 AND step = $3`,
+      [missionId, documentId, step, JSON.stringify(result)],
+    );
+  }
+
+  async failStep(missionId: string, documentId: string, step: IngestStep, error: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE document_steps SET status = 'failed', last_error = $4
+       WHERE mission_id = $1 AND document_id = $2 AND step = $3`,
+      [missionId, documentId, step, error.slice(0, 2000)],
+    );
+  }
+
+  async steps(missionId: string, documentId: string): Promise<StepRecord[]> {
+    const { rows } = await this.sql.query<{
+      step: string;
+      status: StepRecord['status'];
+      executions: number;
+      duration_ms: number | null;
+      started_at: Date | null;
+      finished_at: Date | null;
+      last_error: string | null;
+    }>(
+      `SELECT step, status, executions, duration_ms, started_at, finished_at, last_error FROM document_steps
+       WHERE mission_id = $1 AND document_id = $2 ORDER BY started_at NULLS LAST, step`,
+      [missionId, documentId],
+    );
+    return rows.map((row) => ({
+      step: row.step,
+      status: row.status,
+      executions: row.executions,
+      durationMs: row.duration_ms,
+      startedAt: iso(row.started_at),
+      finishedAt: iso(row.finished_at),
+      lastError: row.last_error,
+    }));
+  }
+
+  // ---- chunks ----
+
+  /**
+   * Writes chunks with their full-text vectors in multi-row statements; keyed by
+   * (mission, document, content version, index) so a retried step inserts nothing twice.
+   */
+  async insertChunks(
+    missionId: string,
+    documentId: string,
+    contentVersion: number,
+    chunks: readonly Chunk[],
+    language: string,
+  ): Promise<void> {
+    const batchSize = 200;
+    await this.sql.transaction(async (tx) => {
+      for (let start = 0; start < chunks.length; start += batchSize) {
+        const batch = chunks.slice(start, start + batchSize);
+        const params: unknown[] = [missionId, documentId, contentVersion, language];
+        const values = batch.map((chunk) => {
+          params.push(
+            chunk.index,
+            chunkIdFor(documentId, contentVersion, chunk.index),
+            chunk.heading,
+            chunk.text,
+          );
+          const n = params.length;
+          return `($1, $2, $3, $${n - 3}, $${n - 2}, $${n - 1}, $${n},
+            setweight(to_tsvector($4::regconfig, coalesce($${n - 1}, '')), 'A') ||
+            setweight(to_tsvector($4::regconfig, $${n}), 'B'))`;
+        });
+        await tx.query(
+          `INSERT INTO chunks (mission_id, document_id, content_version, chunk_index, chunk_id, heading, text, search_vector)
+           VALUES ${values.join(', ')}
+           ON CONFLICT DO NOTHING`,
+          params,
+        );
+      }
+    });
+  }
+
+  async countChunks(missionId: string, documentId: string, contentVersion: number): Promise<number> {
+    const { rows } = await this.sql.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version = $3',
+      [missionId, documentId, contentVersion],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Chunks still lacking a vector from `model`, in index order, so embedding resumes where it stopped. */
+  async chunksToEmbed(
+    missionId: string,
+    documentId: string,
+    contentVersion: number,
+    model: string,
+    limit: number,
+  ): Promise<Array<{ chunkId: string; text: string; heading: string | null }>> {
+    const { rows } = await this.sql.query<{ chunk_id: string; text: string; heading: string | null }>(
+      `SELECT chunk_id, text, heading FROM chunks
+       WHERE mission_id = $1 AND document_id = $2 AND content_version = $3
+         AND (embedding IS NULL OR embedding_model IS DISTINCT FROM $4)
+       ORDER BY chunk_index LIMIT $5`,
+      [missionId, documentId, contentVersion, model, limit],
+    );
+    return rows.map((row) => ({ chunkId: row.chunk_id, text: row.text, heading: row.heading }));
+  }
+
+  /** Searchable chunks by id, with their document title, for search results. */
+  async chunksById(missionId: string, chunkIds: readonly string[]): Promise<Map<string, StoredChunk>> {
+    if (chunkIds.length === 0) return new Map();
+    const { rows } = await this.sql.query<{
+      chunk_id: string;
+      document_id: string;
+      chunk_index: number;
+      text: string;
+      heading: string | null;
+      title: string | null;
+    }>(
+      `SELECT c.chunk_id, c.document_id, c.chunk_index, c.text, c.heading, d.title
+       FROM chunks c JOIN documents d ON d.mission_id = c.mission_id AND d.document_id = c.document_id
+       WHERE c.mission_id = $1 AND c.chunk_id = ANY($2::text[]) AND c.searchable AND d.status = 'indexed'`,
+      [missionId, chunkIds],
+    );
+    return new Map(
+      rows.map((row) => [
+        row.chunk_id,
+        {
+          chunkId: row.chunk_id,
+          documentId: row.document_id,
+          chunkIndex: row.chunk_index,
+          text: row.text,
+          heading: row.heading,
+          title: row.title,
+        },
+      ]),
+    );
+  }
+
+  /** Lexical candidates: Postgres full-text search, ranked by cover density. */
+  async searchLexical(
+    missionId: string,
+    query: string,
+    language: string,
+    limit: number,
+  ): Promise<Array<{ chunkId: string; rank: number }>> {
+    const { rows } = await this.sql.query<{ chunk_id: string; rank: number }>(
+      `SELECT c.chunk_id, ts_rank_cd(c.search_vector, q) AS rank
+       FROM chunks c, websearch_to_tsquery($2::regconfig, $3) q
+       WHERE c.mission_id = $1 AND c.searchable AND c.search_vector @@ q
+       ORDER BY rank DESC, c.chunk_id
+       LIMIT $4`,
+      [missionId, language, query, limit],
+    );
+    return rows.map((row) => ({ chunkId: row.chunk_id, rank: Number(row.rank) }));
+  }
+}
+
+export function chunkIdFor(documentId: string, contentVersion: number, chunkIndex: number): string {
+  return `${documentId}:${contentVersion}:${chunkIndex}`;
+}

@@ -1,0 +1,55 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { IngestActivities } from '../activities/ingest';
+import { knownLanes, laneTaskQueue } from '../domain/lanes';
+
+export interface IngestWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueuePrefix: string;
+  activities: IngestActivities;
+  laneConcurrency: number;
+  /** A prebuilt workflow bundle (tests and benchmarks bundle once); otherwise bundled at start. */
+  workflowBundlePath?: string;
+}
+
+export function workflowTaskQueue(prefix: string): string {
+  return `${prefix}-ingest`;
+}
+
+/**
+ * The workflow worker: runs ingest workflows and their local activities (short database steps).
+ * The heavy steps run on lane workers, one task queue per lane.
+ */
+export function createWorkflowWorker(options: IngestWorkerOptions): Promise<Worker> {
+  const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundlePath
+    ? { workflowBundle: { codePath: options.workflowBundlePath } }
+    : { workflowsPath: require.resolve('../workflows') };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: workflowTaskQueue(options.taskQueuePrefix),
+    ...workflows,
+    activities: options.activities,
+    maxConcurrentLocalActivityExecutions: 16,
+    shutdownGraceTime: '10s',
+  });
+}
+
+/** One worker per lane: activities only, with the lane's own concurrency limit. */
+export function createLaneWorkers(
+  options: IngestWorkerOptions,
+  lanes: readonly string[] = knownLanes,
+): Promise<Worker[]> {
+  return Promise.all(
+    lanes.map((lane) =>
+      Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: laneTaskQueue(lane, options.taskQueuePrefix),
+        activities: options.activities,
+        maxConcurrentActivityTaskExecutions: options.laneConcurrency,
+        shutdownGraceTime: '10s',
+      }),
+    ),
+  );
+}

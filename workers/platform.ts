@@ -1,0 +1,163 @@
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Admission } from '../api/admission';
+import { createApp } from '../api/app';
+import { SearchService } from '../api/search';
+import { listen, type RunningServer } from '../api/server';
+import { LexicalEmbedder, OpenAiEmbedder, type Embedder } from '../activities/embedding';
+import { createIngestActivities } from '../activities/ingest';
+import type { Config } from '../domain/config';
+import type { Logger } from '../observability/logger';
+import { createMetrics, type Metrics } from '../observability/metrics';
+import { LocalBlobStore } from '../stores/blobs';
+import { CartridgeStore } from '../stores/cartridges';
+import { DocumentStore } from '../stores/documents';
+import { readMissionCartridges } from '../stores/mission-files';
+import { migrate } from '../stores/migrations';
+import { openPglite } from '../stores/pglite';
+import type { SqlClient } from '../stores/sql';
+import { PgVectorStore } from '../stores/vectors';
+import { createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from './ingest';
+
+export interface PlatformOptions {
+  config: Config;
+  temporalAddress: string;
+  logger: Logger;
+  workflowBundlePath?: string;
+  /** Run the HTTP API (default) or only the workers. */
+  api?: boolean;
+}
+
+export interface Platform {
+  apiPort: number | null;
+  sql: SqlClient;
+  documents: DocumentStore;
+  metrics: Metrics;
+  client: Client;
+  stop(): Promise<void>;
+}
+
+export function createEmbedder(config: Config): Embedder {
+  if (config.EMBEDDINGS_URL && config.EMBEDDINGS_MODEL) {
+    return new OpenAiEmbedder({
+      baseUrl: config.EMBEDDINGS_URL,
+      model: config.EMBEDDINGS_MODEL,
+      apiKey: config.EMBEDDINGS_API_KEY,
+      dimensions: config.EMBEDDINGS_DIMENSIONS,
+    });
+  }
+  return new LexicalEmbedder(config.EMBEDDINGS_DIMENSIONS);
+}
+
+/**
+ * The composition root of the embedded profile: the only place that wires real stores and clients
+ * into activities, workers and the API. Stops what it started, in reverse order, on failure too.
+ */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const { config, logger } = options;
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+    }
+  };
+  try {
+    const dataDir = resolve(config.DATA_DIR);
+    const sql = await openPglite(join(dataDir, 'pglite'));
+    cleanups.push(() => sql.close());
+    const applied = await migrate(sql);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+
+    const documents = new DocumentStore(sql);
+    const cartridges = new CartridgeStore(sql);
+    const blobs = new LocalBlobStore(join(dataDir, 'blobs'));
+    const vectors = new PgVectorStore(sql);
+    const metrics = createMetrics();
+    const embedder = createEmbedder(config);
+
+    for (const { cartridge, source } of await readMissionCartridges(resolve(config.MISSIONS_DIR))) {
+      const { version, changed } = await cartridges.activate(cartridge, source);
+      logger.info({ missionId: cartridge.mission.id, version, changed }, 'mission cartridge loaded');
+    }
+
+    const nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
+    cleanups.push(() => nativeConnection.close());
+    const connection = await Connection.connect({ address: options.temporalAddress });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+    const activities = createIngestActivities({
+      documents,
+      cartridges,
+      blobs,
+      vectors,
+      embedder,
+      logger,
+      metrics,
+      taskQueuePrefix: config.TASK_QUEUE_PREFIX,
+      embedBatchSize: config.EMBEDDINGS_BATCH_SIZE,
+    });
+    const workerOptions = {
+      connection: nativeConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueuePrefix: config.TASK_QUEUE_PREFIX,
+      activities,
+      laneConcurrency: config.LANE_CONCURRENCY,
+      workflowBundlePath: options.workflowBundlePath,
+    };
+    const workers: Worker[] = [
+      await createWorkflowWorker(workerOptions),
+      ...(await createLaneWorkers(workerOptions)),
+    ];
+    const running = workers.map((worker) => worker.run());
+    cleanups.push(async () => {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.allSettled(running);
+    });
+    running.forEach((run) =>
+      run.catch((error: unknown) => logger.fatal({ err: error }, 'a Temporal worker stopped unexpectedly')),
+    );
+
+    const admission = new Admission({
+      documents,
+      cartridges,
+      blobs,
+      client,
+      workflowTaskQueue: workflowTaskQueue(config.TASK_QUEUE_PREFIX),
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      metrics,
+      logger,
+    });
+
+    let server: RunningServer | null = null;
+    if (options.api !== false) {
+      const app = createApp({
+        admission,
+        documents,
+        cartridges,
+        search: new SearchService({ documents, vectors, embedder }),
+        metrics,
+        logger,
+        startedAt: new Date(),
+        readiness: {
+          database: async () => {
+            await sql.query('SELECT 1');
+          },
+          temporal: async () => {
+            await connection.workflowService.getSystemInfo({});
+          },
+        },
+      });
+      server = await listen(app, config.PORT, config.HOST);
+      const httpServer = server;
+      cleanups.push(() => httpServer.close());
+    }
+    await admission.resumeUnstarted();
+
+    return { apiPort: server?.port ?? null, sql, documents, metrics, client, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,98 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  type RetryPolicy,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { IngestActivities } from '../activities/ingest';
+import type { IngestInput, IngestResult } from '../domain/documents';
+import { errorCatalog, isErrorCode } from '../domain/errors';
+import { DocumentClassKey, IngestStatusKey, LaneKey } from '../domain/search-attributes';
+
+/** Failure types that no retry can fix: the document itself is the problem. */
+const nonRetryableErrorTypes = Object.entries(errorCatalog)
+  .filter(([, entry]) => !entry.retryable)
+  .map(([code]) => code)
+  .concat(['embedding_rejected']);
+
+const retry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  maximumAttempts: 8,
+  nonRetryableErrorTypes,
+};
+
+// Short database-only steps run as local activities: no extra task-queue round trip per document.
+const local = proxyLocalActivities<IngestActivities>({
+  startToCloseTimeout: '1m',
+  retry,
+});
+
+/** The remote steps, on the lane's own task queue so lanes scale and fail independently. */
+function laneActivities(taskQueue: string) {
+  const steps = proxyActivities<IngestActivities>({ taskQueue, retry, startToCloseTimeout: '10m' });
+  // Embedding may call a remote model for minutes; heartbeats let a dead worker be noticed fast.
+  const heartbeating = proxyActivities<IngestActivities>({
+    taskQueue,
+    retry,
+    startToCloseTimeout: '30m',
+    heartbeatTimeout: '20s',
+  });
+  return {
+    parseDocument: steps.parseDocument,
+    chunkDocument: steps.chunkDocument,
+    embedChunks: heartbeating.embedChunks,
+  };
+}
+
+/**
+ * One document through the pipeline: classify -> parse -> chunk -> embed -> index. Only references
+ * and small step summaries pass through here (claim check); text and vectors stay in the stores.
+ */
+export async function ingestDocument(input: IngestInput): Promise<IngestResult> {
+  upsertSearchAttributes([{ key: IngestStatusKey, value: 'processing' }]);
+  let lane = 'unrouted';
+  let documentClass = 'unclassified';
+  try {
+    const routing = await local.classifyDocument(input);
+    lane = routing.lane;
+    documentClass = routing.documentClass;
+    upsertSearchAttributes([
+      { key: DocumentClassKey, value: routing.documentClass },
+      { key: LaneKey, value: routing.lane },
+    ]);
+
+    const steps = laneActivities(routing.taskQueue);
+    const parsed = await steps.parseDocument(input);
+    await steps.chunkDocument(input, parsed.parsedKey);
+    await steps.embedChunks(input);
+    const indexed = await local.indexDocument(input);
+
+    upsertSearchAttributes([{ key: IngestStatusKey, value: 'indexed' }]);
+    return { ...base(input, lane, documentClass), status: 'indexed', chunkCount: indexed.chunkCount };
+  } catch (error) {
+    const failure = rootApplicationFailure(error);
+    const code = failure?.type && isErrorCode(failure.type) ? failure.type : (failure?.type ?? 'internal');
+    const message = failure?.message ?? (error instanceof Error ? error.message : String(error));
+    log.warn('document failed', { code, message, workflowId: workflowInfo().workflowId });
+    await local.markDocumentFailed(input, code, message);
+    upsertSearchAttributes([{ key: IngestStatusKey, value: 'failed' }]);
+    // Fail the run too, so the Web UI shows it as failed with the typed cause.
+    throw ApplicationFailure.create({ message, type: code, nonRetryable: true, cause: failure ?? undefined });
+  }
+}
+
+function base(input: IngestInput, lane: string, documentClass: string) {
+  return { missionId: input.missionId, documentId: input.documentId, lane, documentClass };
+}
+
+function rootApplicationFailure(error: unknown): ApplicationFailure | null {
+  let current: unknown = error;
+  while (current instanceof ActivityFailure) current = current.cause;
+  return current instanceof ApplicationFailure ? current : null;
+}
