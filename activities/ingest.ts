@@ -89,7 +89,7 @@ export function createIngestActivities(deps: IngestDependencies) {
     await documents.beginStep(input.missionId, input.documentId, step);
     const stopTimer = metrics.stepDuration.startTimer({ mission: input.missionId, step });
     try {
-      const result = await work();
+      const result = await heartbeatWhile(work);
       await documents.completeStep(input.missionId, input.documentId, step, result);
       stopTimer();
       log.info({ result }, 'step finished');
@@ -241,24 +241,29 @@ function toTemporalFailure(error: unknown): ApplicationFailure {
   });
 }
 
-function inActivity(): boolean {
+/** The current remote activity's context; null in local activities and outside Temporal. */
+function remoteActivityContext(): Context | null {
   try {
-    Context.current();
-    return true;
+    const context = Context.current();
+    return context.info.isLocal ? null : context;
   } catch {
-    return false;
+    return null;
   }
 }
 
 function heartbeat(details?: unknown): void {
-  if (inActivity()) Context.current().heartbeat(details);
+  remoteActivityContext()?.heartbeat(details);
 }
 
-/** Heartbeats every few seconds while a long call (e.g. a remote embedding request) runs. */
+/**
+ * Heartbeats every few seconds while a step runs, so a worker that died mid-step is noticed within
+ * the heartbeat timeout instead of the whole start-to-close timeout.
+ */
 async function heartbeatWhile<T>(work: () => Promise<T>): Promise<T> {
-  if (!inActivity()) return work();
-  const context = Context.current();
-  const timer = setInterval(() => context.heartbeat(), 5_000);
+  const context = remoteActivityContext();
+  if (!context) return work();
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), 3_000);
   try {
     return await work();
   } finally {

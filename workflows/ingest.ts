@@ -33,21 +33,17 @@ const local = proxyLocalActivities<IngestActivities>({
   retry,
 });
 
-/** The remote steps, on the lane's own task queue so lanes scale and fail independently. */
+/**
+ * The remote steps, on the lane's own task queue so lanes scale and fail independently. They
+ * heartbeat while they run, so a worker that dies mid-step is replaced within the heartbeat timeout.
+ */
 function laneActivities(taskQueue: string) {
-  const steps = proxyActivities<IngestActivities>({ taskQueue, retry, startToCloseTimeout: '10m' });
-  // Embedding may call a remote model for minutes; heartbeats let a dead worker be noticed fast.
-  const heartbeating = proxyActivities<IngestActivities>({
+  return proxyActivities<IngestActivities>({
     taskQueue,
     retry,
     startToCloseTimeout: '30m',
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: '15s',
   });
-  return {
-    parseDocument: steps.parseDocument,
-    chunkDocument: steps.chunkDocument,
-    embedChunks: heartbeating.embedChunks,
-  };
 }
 
 /**

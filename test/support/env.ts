@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+
+/** Values the global set-up hands to every test file through the environment. */
+export const testEnv = {
+  get temporalAddress(): string {
+    return required('MF_TEST_TEMPORAL_ADDRESS');
+  },
+  get workflowBundlePath(): string {
+    return required('MF_TEST_WORKFLOW_BUNDLE');
+  },
+  get temporalCliPath(): string {
+    return required('MF_TEST_TEMPORAL_CLI');
+  },
+};
+
+export const repoRoot = join(__dirname, '..', '..');
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest (global set-up provides it)`);
+  return value;
+}

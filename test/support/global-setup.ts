@@ -1,0 +1,44 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { writeFile } from 'node:fs/promises';
+import { resolveTemporalCli } from '../../temporal/cli';
+import { freePort, startDevServer, type DevServer } from '../../temporal/dev-server';
+import { repoRoot } from './env';
+
+declare global {
+  var __missionflowDevServer: DevServer | undefined;
+}
+
+/**
+ * Once per test run: resolve (or build) the Temporal CLI, start one in-memory dev server on a free
+ * loopback port, and bundle the workflow code once for every worker the tests start.
+ */
+export default async function globalSetup(): Promise<void> {
+  const reports = join(repoRoot, '.reports');
+  await mkdir(reports, { recursive: true });
+  const say = (message: string) => process.stderr.write(`[test set-up] ${message}\n`);
+  const started = Date.now();
+  const cli = await resolveTemporalCli(process.env, say);
+  say(`Temporal CLI from ${cli.source} (${Math.round((Date.now() - started) / 1000)} s)`);
+
+  const server = await startDevServer({
+    cliPath: cli.path,
+    port: await freePort(),
+    namespace: 'default',
+    logFile: join(reports, 'temporal-dev-server.log'),
+  });
+  globalThis.__missionflowDevServer = server;
+
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn: say, error: say, log() {} },
+  });
+  const bundlePath = join(reports, 'workflow-bundle.js');
+  await writeFile(bundlePath, bundle.code);
+
+  process.env.MF_TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.MF_TEST_WORKFLOW_BUNDLE = bundlePath;
+  process.env.MF_TEST_TEMPORAL_CLI = cli.path;
+  say(`Temporal dev server at ${server.address}; ready in ${Math.round((Date.now() - started) / 1000)} s`);
+}
