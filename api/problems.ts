@@ -49,9 +49,9 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     if (known.code === 'internal')
       logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
     if (known.code === 'too_large') {
-      // The client may still be sending: tell it to stop and close once answered.
+      // The client may still be sending: the body is no longer read, and the connection closes
+      // once the answer is out, which cuts the upload.
       res.setHeader('Connection', 'close');
-      res.on('finish', () => req.destroy());
     }
     res.status(known.status).type('application/problem+json').json(problemFor(known));
   };

@@ -1,5 +1,6 @@
 import { filetypeinfo } from 'magic-bytes.js';
 import { MissionflowError } from './errors';
+import { decodeText } from './text';
 
 export const docxMediaType = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -27,19 +28,23 @@ export interface SniffHints {
  * type and the file name choose between plain text and Markdown. HTML is recognised by its markup.
  */
 export function sniffMediaType(head: Uint8Array, hints: SniffHints = {}): SupportedMediaType {
-  const candidates = filetypeinfo(head.subarray(0, 4096));
-  const first = candidates[0];
-  if (first?.typename === 'pdf') return 'application/pdf';
-  if (first?.typename === 'zip') {
+  const candidates = filetypeinfo(head.subarray(0, 4096)).map((candidate) => candidate.typename);
+  if (candidates.includes('pdf')) return 'application/pdf';
+  if (candidates.includes('zip')) {
     if (looksLikeWordPackage(head)) return docxMediaType;
     throw new MissionflowError('unsupported_media_type', 'a ZIP archive that is not a Word (.docx) document');
   }
-  const textual = isUtf16WithBom(head) || !looksBinary(head);
-  if (!textual || (first && !isTextSignature(first.typename))) {
-    const name = first?.mime ?? first?.typename ?? 'binary data';
-    throw new MissionflowError('unsupported_media_type', `cannot parse ${name}`);
+  // Text is decided by the bytes themselves: signatures of binary formats can match text by chance.
+  if (!isUtf16WithBom(head) && looksBinary(head)) {
+    const known = filetypeinfo(head.subarray(0, 4096)).find(
+      (candidate) => !isTextSignature(candidate.typename),
+    );
+    throw new MissionflowError(
+      'unsupported_media_type',
+      `cannot parse ${known?.mime ?? known?.typename ?? 'binary data'}`,
+    );
   }
-  const sample = Buffer.from(head.subarray(0, 4096)).toString('latin1');
+  const sample = decodeText(head.subarray(0, 4096)).text;
   if (
     /^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]/i.test(sample)
   ) {
