@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { lexicalEmbedding } from '../../domain/lexical-embedding';
+
+export interface EmbeddingRequestLog {
+  model: string;
+  input: string[];
+}
+
+export interface EmbeddingServer {
+  url: string;
+  requests: EmbeddingRequestLog[];
+  /** Decides per request (0-based): answer, hang forever, or fail with a status. */
+  behaviour: (index: number) => 'answer' | 'hang' | number;
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A real OpenAI-compatible `/v1/embeddings` endpoint on loopback, answering lexical vectors of the
+ * requested dimension, whose behaviour a test can script (hang to hold a step, fail, be slow).
+ */
+export async function startEmbeddingServer(dimensions: number): Promise<EmbeddingServer> {
+  const hanging: ServerResponse[] = [];
+  const state: EmbeddingServer = {
+    url: '',
+    requests: [],
+    behaviour: () => 'answer',
+    delayMs: 0,
+    close: async () => undefined,
+  };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let raw = '';
+    req.on('data', (piece: Buffer) => (raw += piece.toString()));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/v1/embeddings') {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = JSON.parse(raw) as { model: string; input: string[] };
+      const index = state.requests.length;
+      state.requests.push({ model: body.model, input: body.input });
+      const action = state.behaviour(index);
+      if (action === 'hang') {
+        hanging.push(res);
+        return;
+      }
+      if (typeof action === 'number') {
+        res
+          .writeHead(action, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'scripted' } }));
+        return;
+      }
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            object: 'list',
+            model: body.model,
+            data: body.input.map((text, i) => ({
+              object: 'embedding',
+              index: i,
+              embedding: lexicalEmbedding(text, dimensions),
+            })),
+          }),
+        );
+      }, state.delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  state.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1`;
+  state.close = async () => {
+    for (const res of hanging) res.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return state;
+}
