@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -63,7 +64,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
   };
   try {
+    // Every cartridge is validated before any state is touched: an invalid one refuses the start.
+    const missionCartridges = await readMissionCartridges(resolve(config.MISSIONS_DIR));
     const dataDir = resolve(config.DATA_DIR);
+    await mkdir(dataDir, { recursive: true });
     const sql = await openPglite(join(dataDir, 'pglite'));
     cleanups.push(() => sql.close());
     const applied = await migrate(sql);
@@ -76,7 +80,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const metrics = createMetrics();
     const embedder = createEmbedder(config);
 
-    for (const { cartridge, source } of await readMissionCartridges(resolve(config.MISSIONS_DIR))) {
+    for (const { cartridge, source } of missionCartridges) {
       const { version, changed } = await cartridges.activate(cartridge, source);
       logger.info({ missionId: cartridge.mission.id, version, changed }, 'mission cartridge loaded');
     }
