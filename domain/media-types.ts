@@ -20,6 +20,11 @@ export interface SniffHints {
   /** Media type the client declared; only used to choose between text subtypes. */
   declaredType?: string | null;
   filename?: string | null;
+  /**
+   * The declared type decides among text types (JSON `text` submissions: the client says what its
+   * string is, so markup in plain text stays verbatim text).
+   */
+  declaredTextIsAuthoritative?: boolean;
 }
 
 /**
@@ -45,12 +50,17 @@ export function sniffMediaType(head: Uint8Array, hints: SniffHints = {}): Suppor
     );
   }
   const sample = decodeText(head.subarray(0, 4096)).text;
+  const declared = hints.declaredType?.split(';')[0]?.trim().toLowerCase();
+  if (hints.declaredTextIsAuthoritative) {
+    if (declared === 'text/html') return 'text/html';
+    if (declared === 'text/markdown' || declared === 'text/x-markdown') return 'text/markdown';
+    return 'text/plain';
+  }
   if (
     /^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]/i.test(sample)
   ) {
     return 'text/html';
   }
-  const declared = hints.declaredType?.split(';')[0]?.trim().toLowerCase();
   if (declared === 'text/html' && /<[a-z][\s\S]*>/i.test(sample)) return 'text/html';
   if (declared === 'text/markdown' || declared === 'text/x-markdown') return 'text/markdown';
   if (hints.filename && /\.(md|markdown)$/i.test(hints.filename)) return 'text/markdown';

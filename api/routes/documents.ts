@@ -105,7 +105,10 @@ export function documentRoutes(deps: { admission: Admission; documents: Document
         declaredType: body.mediaType ?? 'text/plain',
         filename: null,
       };
-      const stored = await admission.storeBytes(bytes, maxBytes, details);
+      const stored = await admission.storeBytes(bytes, maxBytes, {
+        ...details,
+        declaredTextIsAuthoritative: true,
+      });
       admitted = await admission.admit(cartridge, stored, details);
     } else {
       // Any other content type: the body is the document itself (curl --data-binary @file).

@@ -257,6 +257,11 @@ describe('odd but valid text', () => {
     expect(text).toContain("Robert'); DROP TABLE documents; --");
     expect(text).toContain('<script>alert("xss")</script>');
     expect(text).toContain('MATCH (n) DETACH DELETE n');
+    const page = '<!doctype html><html><body><p>Declared plain: wren-compass</p></body></html>';
+    const asText = await request(stack.baseUrl, 'POST', '/v1/missions/default/documents', { text: page });
+    expect(asText.body).toMatchObject({ status: 'received', mediaType: 'text/plain' });
+    await waitForDocument(stack.baseUrl, 'default', asText.body.documentId as string);
+    expect((await search(stack.baseUrl, 'default', 'wren-compass')).body.results[0]?.text).toBe(page);
     const injected = await search(stack.baseUrl, 'default', "'; DROP TABLE chunks; --");
     expect(injected.status).toBe(200);
     const list = await request<{ documents: unknown[] }>(

@@ -1,0 +1,212 @@
+/**
+ * Ingest throughput, three ways in one run on the same machine:
+ *  1. durable: N documents through the API, the ingest workflow and its activities on Temporal;
+ *  2. in-process: the same activities called directly, no Temporal (the work itself);
+ *  3. ceiling: bare one-activity workflows on the same Temporal server.
+ * Prints documents/s for 1 and 2 and their ratio, workflows/s for 3, and 1 as a share of 3.
+ * `npm run bench:ingest` (BENCH_DOCS=200 by default; BENCH_CONCURRENCY=16 submissions in flight).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { LexicalEmbedder } from '../activities/embedding';
+import { createIngestActivities } from '../activities/ingest';
+import { loadConfig } from '../domain/config';
+import { ingestWorkflowId } from '../domain/documents';
+import { sniffMediaType } from '../domain/media-types';
+import { createLogger } from '../observability/logger';
+import { createMetrics } from '../observability/metrics';
+import { LocalBlobStore } from '../stores/blobs';
+import { CartridgeStore } from '../stores/cartridges';
+import { DocumentStore } from '../stores/documents';
+import { documentIdFor } from '../stores/ids';
+import { readMissionCartridges } from '../stores/mission-files';
+import { migrate } from '../stores/migrations';
+import { openPglite } from '../stores/pglite';
+import { PgVectorStore } from '../stores/vectors';
+import { resolveTemporalCli } from '../temporal/cli';
+import { freePort, startDevServer } from '../temporal/dev-server';
+import { startPlatform } from '../workers/platform';
+
+const documents = Number(process.env.BENCH_DOCS ?? 200);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const repoRoot = join(__dirname, '..', '..');
+const words = 'harbour ledger signal copper meadow lantern quarry orchard summit river falcon amber'.split(
+  ' ',
+);
+
+function documentText(i: number): string {
+  const parts: string[] = [`# Bench document ${i}`];
+  let n = i + 1;
+  while (parts.join('\n\n').length < 10_000) {
+    const sentence: string[] = [];
+    for (let w = 0; w < 80; w++) {
+      n = (n * 1103515245 + 12345) % 2147483648;
+      sentence.push(words[n % words.length] as string);
+    }
+    parts.push(`${sentence.join(' ')} token${i}x${parts.length}.`);
+  }
+  return parts.join('\n\n');
+}
+
+async function inBatches<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+const silent = createLogger('silent');
+const texts = Array.from({ length: documents }, (_, i) => documentText(i));
+
+async function durable(address: string, scratch: string): Promise<number> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: join(scratch, 'durable'),
+    MISSIONS_DIR: join(repoRoot, 'missions'),
+    LOG_LEVEL: 'silent',
+  });
+  const platform = await startPlatform({ config, temporalAddress: address, logger: silent });
+  try {
+    const base = `http://127.0.0.1:${platform.apiPort}`;
+    const started = performance.now();
+    const ids: string[] = [];
+    await inBatches(texts, concurrency, async (text) => {
+      const response = await fetch(`${base}/v1/missions/default/documents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text, mediaType: 'text/markdown' }),
+      });
+      ids.push(((await response.json()) as { documentId: string }).documentId);
+    });
+    await inBatches(ids, concurrency, async (id) => {
+      await platform.client.workflow.getHandle(ingestWorkflowId('default', id)).result();
+    });
+    return documents / ((performance.now() - started) / 1000);
+  } finally {
+    await platform.stop();
+  }
+}
+
+async function inProcess(scratch: string): Promise<number> {
+  const sql = await openPglite(join(scratch, 'direct-pglite'));
+  try {
+    await migrate(sql);
+    const store = new DocumentStore(sql);
+    const cartridges = new CartridgeStore(sql);
+    const blobs = new LocalBlobStore(join(scratch, 'direct-blobs'));
+    const [mission] = await readMissionCartridges(join(repoRoot, 'missions'));
+    const { version } = await cartridges.activate(mission!.cartridge, mission!.source);
+    const activities = createIngestActivities({
+      documents: store,
+      cartridges,
+      blobs,
+      vectors: new PgVectorStore(sql),
+      embedder: new LexicalEmbedder(384),
+      logger: silent,
+      metrics: createMetrics(),
+      taskQueuePrefix: 'bench',
+      embedBatchSize: 64,
+    });
+    const started = performance.now();
+    await inBatches(texts, concurrency, async (text) => {
+      const bytes = Buffer.from(text);
+      const mediaType = sniffMediaType(bytes, { declaredType: 'text/markdown' });
+      const blob = await blobs.putBytes(bytes);
+      const documentId = documentIdFor('default', blob.sha256);
+      await store.admit({
+        missionId: 'default',
+        documentId,
+        sha256: blob.sha256,
+        sizeBytes: blob.sizeBytes,
+        mediaType,
+        title: null,
+        metadata: {},
+        blobKey: blob.key,
+        cartridgeVersion: version,
+        workflowId: ingestWorkflowId('default', documentId),
+      });
+      const input = { missionId: 'default', documentId, cartridgeVersion: version };
+      await activities.classifyDocument(input);
+      const parsed = await activities.parseDocument(input);
+      await activities.chunkDocument(input, parsed.parsedKey);
+      await activities.embedChunks(input);
+      await activities.indexDocument(input);
+    });
+    return documents / ((performance.now() - started) / 1000);
+  } finally {
+    await sql.close();
+  }
+}
+
+async function ceiling(address: string): Promise<number> {
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: 'bench-ceiling',
+    workflowsPath: require.resolve('./noop-workflow'),
+    activities: { noop: async () => undefined },
+  });
+  const running = worker.run();
+  try {
+    const client = new Client({ connection });
+    const started = performance.now();
+    await inBatches(
+      Array.from({ length: documents }, (_, i) => i),
+      concurrency,
+      async (i) => {
+        await client.workflow.execute('oneActivity', {
+          taskQueue: 'bench-ceiling',
+          workflowId: `ceiling-${i}-${Date.now()}`,
+        });
+      },
+    );
+    return documents / ((performance.now() - started) / 1000);
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await nativeConnection.close();
+  }
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const scratch = await mkdtemp(join(tmpdir(), 'mf-bench-'));
+  const cli = await resolveTemporalCli();
+  // A SQLite-backed dev server, as `npm start` runs it.
+  const server = await startDevServer({
+    cliPath: cli.path,
+    dbFilename: join(scratch, 'temporal.db'),
+    port: await freePort(),
+    namespace: 'default',
+    logFile: join(scratch, 'temporal.log'),
+  });
+  try {
+    process.stdout.write(`ingest benchmark: ${documents} documents of ~10 KB, ${concurrency} in flight\n`);
+    const direct = await inProcess(scratch);
+    process.stdout.write(`in-process activities (no Temporal): ${direct.toFixed(1)} documents/s\n`);
+    const viaTemporal = await durable(server.address, scratch);
+    process.stdout.write(`durable pipeline (API + Temporal):   ${viaTemporal.toFixed(1)} documents/s\n`);
+    const bare = await ceiling(server.address);
+    process.stdout.write(`bare one-activity workflows:         ${bare.toFixed(1)} workflows/s\n`);
+    process.stdout.write(`ratio durable / in-process:          ${(viaTemporal / direct).toFixed(3)}\n`);
+    process.stdout.write(
+      `durable as share of the ceiling:     ${((viaTemporal / bare) * 100).toFixed(0)}%\n`,
+    );
+  } finally {
+    await server.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
+  process.exit(1);
+});
