@@ -1,8 +1,9 @@
 import { join, resolve } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../domain/config';
 import { MissionflowError } from '../domain/errors';
 import { createLogger, type Logger } from '../observability/logger';
+import { temporalRuntimeLogger } from '../observability/temporal-logger';
 import { resolveTemporalCli } from '../temporal/cli';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { startPlatform, type Platform } from './platform';
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.LOG_LEVEL);
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: temporalRuntimeLogger(logger) });
 
   let devServer: DevServer | null = null;
   let platform: Platform | null = null;
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
         'missionflow is ready',
         `  API             ${api}   (OpenAPI: ${api}/openapi.json)`,
         `  Temporal        ${temporalAddress}`,
-        `  Temporal Web UI ${devServer?.uiUrl ?? '(external cluster)'}`,
+        `  Temporal Web UI ${devServer ? (devServer.uiUrl ?? '(off: TEMPORAL_HEADLESS=true)') : '(the external cluster’s own)'}`,
         `  State           ${resolve(config.DATA_DIR)}`,
         'Press Ctrl-C to stop.',
         '',
