@@ -12,13 +12,8 @@ export const documentStatuses = [
 
 export type DocumentStatus = (typeof documentStatuses)[number];
 
-export function isDocumentStatus(value: unknown): value is DocumentStatus {
-  return typeof value === 'string' && (documentStatuses as readonly string[]).includes(value);
-}
-
-/** The steps of the ingest pipeline, in order; step rows and timings use these names. */
-export const ingestSteps = ['classify', 'parse', 'chunk', 'embed', 'index'] as const;
-export type IngestStep = (typeof ingestSteps)[number];
+/** The steps of the ingest pipeline; step rows and timings use these names. */
+export type IngestStep = 'classify' | 'parse' | 'chunk' | 'embed' | 'index';
 
 /** Mission ids: lower-case letters, digits, '-' and '_', 1 to 48 characters. */
 export const missionIdPattern = /^[a-z0-9_-]{1,48}$/;

@@ -49,7 +49,3 @@ export class MissionflowError extends Error {
     return errorCatalog[this.code].retryable;
   }
 }
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(errorCatalog, value);
-}

@@ -14,7 +14,3 @@ export function paragraphsOf(text: string): Block[] {
     .filter((part) => part.length > 0)
     .map((part) => ({ kind: 'paragraph' as const, text: part }));
 }
-
-export function textLength(document: ParsedDocument): number {
-  return document.blocks.reduce((sum, block) => sum + block.text.length, 0);
-}

@@ -45,13 +45,20 @@ async function main(): Promise<void> {
     MISSIONS_DIR: join(repoRoot, 'missions'),
     LOG_LEVEL: 'warn',
   });
-  const platform = await startPlatform({ config, temporalAddress: server.address, logger: createLogger('warn') });
+  const platform = await startPlatform({
+    config,
+    temporalAddress: server.address,
+    logger: createLogger('warn'),
+  });
   try {
     const baseUrl = `http://127.0.0.1:${platform.apiPort}`;
     const runs = {
       'ingest-indexed': await post(
         baseUrl,
-        JSON.stringify({ text: '# Recorded\n\nA document recorded for the replay test.', mediaType: 'text/markdown' }),
+        JSON.stringify({
+          text: '# Recorded\n\nA document recorded for the replay test.',
+          mediaType: 'text/markdown',
+        }),
         'application/json',
       ),
       'ingest-failed': await post(baseUrl, '%PDF-1.7 not really a PDF', 'application/pdf'),

@@ -22,7 +22,11 @@ step('build', npx, ['tsc', '-p', 'tsconfig.build.json']);
 mkdirSync('.reports', { recursive: true });
 // PGlite loads its WebAssembly parts with a dynamic import(), which Jest's module VM only allows
 // with this flag.
-const nodeOptions = [process.env.NODE_OPTIONS, '--experimental-vm-modules', '--disable-warning=ExperimentalWarning']
+const nodeOptions = [
+  process.env.NODE_OPTIONS,
+  '--experimental-vm-modules',
+  '--disable-warning=ExperimentalWarning',
+]
   .filter(Boolean)
   .join(' ');
 const jest = spawnSync(npx, ['jest', '--json', '--outputFile=.reports/jest.json', ...process.argv.slice(2)], {

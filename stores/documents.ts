@@ -1,6 +1,6 @@
 import type { DocumentStatus, IngestStep } from '../domain/documents';
 import type { Chunk } from '../domain/chunking';
-import type { SqlClient, SqlExecutor } from './sql';
+import type { SqlClient } from './sql';
 
 export interface NewDocument {
   missionId: string;
@@ -284,17 +284,7 @@ export class DocumentStore {
     step: IngestStep,
     result: unknown,
   ): Promise<void> {
-    await this.completeStepWith(this.sql, missionId, documentId, step, result);
-  }
-
-  async completeStepWith(
-    executor: SqlExecutor,
-    missionId: string,
-    documentId: string,
-    step: IngestStep,
-    result: unknown,
-  ): Promise<void> {
-    await executor.query(
+    await this.sql.query(
       `UPDATE document_steps SET status = 'done', result = $4::jsonb, last_error = NULL, finished_at = now(),
          duration_ms = GREATEST(0, (EXTRACT(EPOCH FROM (now() - started_at)) * 1000)::int)
        WHERE mission_id = $1 AND document_id = $2 AND step = $3`,

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  isCancellation,
   log,
   proxyActivities,
   proxyLocalActivities,
@@ -10,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { IngestActivities } from '../activities/ingest';
 import type { IngestInput, IngestResult } from '../domain/documents';
-import { errorCatalog, isErrorCode } from '../domain/errors';
+import { errorCatalog } from '../domain/errors';
 import { DocumentClassKey, IngestStatusKey, LaneKey } from '../domain/search-attributes';
 
 /** Failure types that no retry can fix: the document itself is the problem. */
@@ -52,12 +53,8 @@ function laneActivities(taskQueue: string) {
  */
 export async function ingestDocument(input: IngestInput): Promise<IngestResult> {
   upsertSearchAttributes([{ key: IngestStatusKey, value: 'processing' }]);
-  let lane = 'unrouted';
-  let documentClass = 'unclassified';
   try {
     const routing = await local.classifyDocument(input);
-    lane = routing.lane;
-    documentClass = routing.documentClass;
     upsertSearchAttributes([
       { key: DocumentClassKey, value: routing.documentClass },
       { key: LaneKey, value: routing.lane },
@@ -70,10 +67,19 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     const indexed = await local.indexDocument(input);
 
     upsertSearchAttributes([{ key: IngestStatusKey, value: 'indexed' }]);
-    return { ...base(input, lane, documentClass), status: 'indexed', chunkCount: indexed.chunkCount };
+    return {
+      missionId: input.missionId,
+      documentId: input.documentId,
+      lane: routing.lane,
+      documentClass: routing.documentClass,
+      status: 'indexed',
+      chunkCount: indexed.chunkCount,
+    };
   } catch (error) {
+    if (isCancellation(error)) throw error;
     const failure = rootApplicationFailure(error);
-    const code = failure?.type && isErrorCode(failure.type) ? failure.type : (failure?.type ?? 'internal');
+    // Typed failures keep their code; anything else (retries exhausted on a transient fault) says so.
+    const code = failure?.type ?? 'internal';
     const message = failure?.message ?? (error instanceof Error ? error.message : String(error));
     log.warn('document failed', { code, message, workflowId: workflowInfo().workflowId });
     await local.markDocumentFailed(input, code, message);
@@ -81,10 +87,6 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     // Fail the run too, so the Web UI shows it as failed with the typed cause.
     throw ApplicationFailure.create({ message, type: code, nonRetryable: true, cause: failure ?? undefined });
   }
-}
-
-function base(input: IngestInput, lane: string, documentClass: string) {
-  return { missionId: input.missionId, documentId: input.documentId, lane, documentClass };
 }
 
 function rootApplicationFailure(error: unknown): ApplicationFailure | null {
