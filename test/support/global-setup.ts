@@ -29,6 +29,14 @@ export default async function globalSetup(): Promise<void> {
     logFile: join(reports, 'temporal-dev-server.log'),
   });
   globalThis.__missionflowDevServer = server;
+  // If Jest dies before its teardown, do not leave the server running.
+  process.once('exit', () => {
+    try {
+      process.kill(server.pid, 'SIGKILL');
+    } catch {
+      // already stopped by the teardown
+    }
+  });
 
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),

@@ -11,9 +11,10 @@ import { ensureNamespace } from '../../temporal/namespace';
 import { startPlatform, type Platform } from '../../workers/platform';
 import { repoRoot, testEnv } from './env';
 
-// The SDK's own log at WARN: worker state changes at INFO would bury test output.
+// The SDK's own log at ERROR: tests provoke failures on purpose, and their warnings would bury the
+// output; a failing assertion says what went wrong.
 try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 } catch {
   // already installed in this Jest worker process
 }
