@@ -26,8 +26,7 @@ import { readMissionCartridges } from '../stores/mission-files';
 import { migrate } from '../stores/migrations';
 import { openPglite } from '../stores/pglite';
 import { PgVectorStore } from '../stores/vectors';
-import { resolveTemporalCli } from '../temporal/cli';
-import { freePort, startDevServer } from '../temporal/dev-server';
+import { startScratchDevServer } from '../temporal/dev-server';
 import { startPlatform } from '../workers/platform';
 
 const documents = Number(process.env.BENCH_DOCS ?? 200);
@@ -179,13 +178,9 @@ async function ceiling(address: string): Promise<number> {
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const scratch = await mkdtemp(join(tmpdir(), 'mf-bench-'));
-  const cli = await resolveTemporalCli();
   // A SQLite-backed dev server, as `npm start` runs it.
-  const server = await startDevServer({
-    cliPath: cli.path,
+  const server = await startScratchDevServer({
     dbFilename: join(scratch, 'temporal.db'),
-    port: await freePort(),
-    namespace: 'default',
     logFile: join(scratch, 'temporal.log'),
   });
   try {

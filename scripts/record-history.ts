@@ -12,8 +12,7 @@ import { promisify } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../domain/config';
 import { createLogger } from '../observability/logger';
-import { resolveTemporalCli } from '../temporal/cli';
-import { freePort, startDevServer } from '../temporal/dev-server';
+import { startScratchDevServer } from '../temporal/dev-server';
 import { startPlatform } from '../workers/platform';
 
 const repoRoot = join(__dirname, '..', '..');
@@ -31,13 +30,7 @@ async function post(baseUrl: string, body: string, contentType: string): Promise
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = await mkdtemp(join(tmpdir(), 'mf-record-'));
-  const cli = await resolveTemporalCli();
-  const server = await startDevServer({
-    cliPath: cli.path,
-    port: await freePort(),
-    namespace: 'default',
-    logFile: join(dataDir, 'temporal.log'),
-  });
+  const server = await startScratchDevServer({ logFile: join(dataDir, 'temporal.log') });
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -70,7 +63,7 @@ async function main(): Promise<void> {
         .catch(() => undefined);
       // The CLI's JSON export is the format the Web UI downloads and the replayer reads.
       const { stdout } = await promisify(execFile)(
-        cli.path,
+        server.cliPath,
         ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'],
         { maxBuffer: 16 * 1024 * 1024 },
       );

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { customSearchAttributes } from '../domain/search-attributes';
+import { resolveTemporalCli } from './cli';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -164,4 +165,24 @@ async function isTemporalServer(pid: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * A headless dev server for tools and tests: resolves the CLI, takes a free loopback port, logs to
+ * `logFile`; in memory unless `dbFilename` is given.
+ */
+export async function startScratchDevServer(options: {
+  logFile: string;
+  dbFilename?: string;
+  say?: (message: string) => void;
+}): Promise<DevServer & { cliPath: string }> {
+  const cli = await resolveTemporalCli(process.env, options.say);
+  const server = await startDevServer({
+    cliPath: cli.path,
+    dbFilename: options.dbFilename,
+    port: await freePort(),
+    namespace: 'default',
+    logFile: options.logFile,
+  });
+  return { ...server, cliPath: cli.path };
 }

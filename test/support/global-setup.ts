@@ -2,8 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
-import { resolveTemporalCli } from '../../temporal/cli';
-import { freePort, startDevServer, type DevServer } from '../../temporal/dev-server';
+import { startScratchDevServer, type DevServer } from '../../temporal/dev-server';
 import { repoRoot } from './env';
 
 declare global {
@@ -19,15 +18,7 @@ export default async function globalSetup(): Promise<void> {
   await mkdir(reports, { recursive: true });
   const say = (message: string) => process.stderr.write(`[test set-up] ${message}\n`);
   const started = Date.now();
-  const cli = await resolveTemporalCli(process.env, say);
-  say(`Temporal CLI from ${cli.source} (${Math.round((Date.now() - started) / 1000)} s)`);
-
-  const server = await startDevServer({
-    cliPath: cli.path,
-    port: await freePort(),
-    namespace: 'default',
-    logFile: join(reports, 'temporal-dev-server.log'),
-  });
+  const server = await startScratchDevServer({ logFile: join(reports, 'temporal-dev-server.log'), say });
   globalThis.__missionflowDevServer = server;
   // If Jest dies before its teardown, do not leave the server running.
   process.once('exit', () => {
@@ -47,6 +38,6 @@ export default async function globalSetup(): Promise<void> {
 
   process.env.MF_TEST_TEMPORAL_ADDRESS = server.address;
   process.env.MF_TEST_WORKFLOW_BUNDLE = bundlePath;
-  process.env.MF_TEST_TEMPORAL_CLI = cli.path;
+  process.env.MF_TEST_TEMPORAL_CLI = server.cliPath;
   say(`Temporal dev server at ${server.address}; ready in ${Math.round((Date.now() - started) / 1000)} s`);
 }
