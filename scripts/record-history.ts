@@ -68,7 +68,13 @@ async function main(): Promise<void> {
         { maxBuffer: 16 * 1024 * 1024 },
       );
       const file = join(repoRoot, 'test', 'histories', `${name}.json`);
-      await writeFile(file, `${JSON.stringify(JSON.parse(stdout), null, 1)}\n`);
+      // Stack traces name this machine's paths and play no part in replay.
+      const scrubbed = JSON.stringify(
+        JSON.parse(stdout),
+        (key, value: unknown) => (key === 'stackTrace' ? '' : value),
+        1,
+      );
+      await writeFile(file, `${scrubbed}\n`);
       process.stdout.write(`recorded ${workflowId} -> ${file}\n`);
     }
   } finally {
