@@ -1,0 +1,106 @@
+import { loadConfig } from '../../domain/config';
+import { MissionflowError } from '../../domain/errors';
+
+function refusal(env: Record<string, string | undefined>): MissionflowError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(MissionflowError);
+    return error as MissionflowError;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+it('gives the embedded-profile defaults for an empty environment', () => {
+  expect(loadConfig({})).toEqual({
+    PORT: 3000,
+    HOST: '0.0.0.0',
+    DATA_DIR: '.data',
+    MISSIONS_DIR: 'missions',
+    LOG_LEVEL: 'info',
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_PORT: 7233,
+    TEMPORAL_UI_PORT: 8233,
+    TEMPORAL_HEADLESS: 'false',
+    TASK_QUEUE_PREFIX: 'missionflow',
+    MAX_UPLOAD_BYTES: 50 * 1024 * 1024,
+    EMBEDDINGS_DIMENSIONS: 384,
+    LANE_CONCURRENCY: 4,
+    EMBEDDINGS_BATCH_SIZE: 64,
+  });
+});
+
+it('coerces numeric variables from strings', () => {
+  const config = loadConfig({
+    PORT: '8080',
+    TEMPORAL_PORT: '7234',
+    MAX_UPLOAD_BYTES: '1048576',
+    EMBEDDINGS_DIMENSIONS: '768',
+    LANE_CONCURRENCY: '16',
+  });
+  expect(config).toMatchObject({
+    PORT: 8080,
+    TEMPORAL_PORT: 7234,
+    MAX_UPLOAD_BYTES: 1048576,
+    EMBEDDINGS_DIMENSIONS: 768,
+    LANE_CONCURRENCY: 16,
+  });
+});
+
+it('treats empty and undefined variables as unset', () => {
+  const config = loadConfig({ PORT: '', LOG_LEVEL: undefined, TEMPORAL_ADDRESS: '' });
+  expect(config.PORT).toBe(3000);
+  expect(config.LOG_LEVEL).toBe('info');
+  expect(config.TEMPORAL_ADDRESS).toBeUndefined();
+});
+
+it('ignores variables it does not know', () => {
+  expect(loadConfig({ PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty('PATH');
+});
+
+it.each(['http', '70000', '-1', '80.5'])('refuses PORT=%s, naming the variable', (port) => {
+  const failure = refusal({ PORT: port });
+  expect(failure.code).toBe('invalid_request');
+  expect(failure.errors.map((error) => error.path)).toEqual(['PORT']);
+  expect(failure.message).toContain('PORT');
+});
+
+it('accepts PORT=0 (any free port)', () => {
+  expect(loadConfig({ PORT: '0' }).PORT).toBe(0);
+});
+
+it('reports every invalid variable at once', () => {
+  const failure = refusal({ LOG_LEVEL: 'loud', TASK_QUEUE_PREFIX: 'Bad Prefix', EMBEDDINGS_DIMENSIONS: '4' });
+  expect(failure.errors.map((error) => error.path).sort()).toEqual([
+    'EMBEDDINGS_DIMENSIONS',
+    'LOG_LEVEL',
+    'TASK_QUEUE_PREFIX',
+  ]);
+});
+
+it('refuses an EMBEDDINGS_URL that is not a URL', () => {
+  expect(refusal({ EMBEDDINGS_URL: 'not a url', EMBEDDINGS_MODEL: 'm' }).errors[0]?.path).toBe(
+    'EMBEDDINGS_URL',
+  );
+});
+
+it('refuses EMBEDDINGS_URL without EMBEDDINGS_MODEL', () => {
+  const failure = refusal({ EMBEDDINGS_URL: 'http://127.0.0.1:8000/v1' });
+  expect(failure.code).toBe('invalid_request');
+  expect(failure.errors).toEqual([
+    { path: 'EMBEDDINGS_MODEL', message: 'required when EMBEDDINGS_URL is set' },
+  ]);
+});
+
+it('accepts an embeddings endpoint with its model and key', () => {
+  const config = loadConfig({
+    EMBEDDINGS_URL: 'https://api.example.com/v1',
+    EMBEDDINGS_MODEL: 'text-embedding-3-small',
+    EMBEDDINGS_API_KEY: 'secret',
+  });
+  expect(config).toMatchObject({
+    EMBEDDINGS_URL: 'https://api.example.com/v1',
+    EMBEDDINGS_MODEL: 'text-embedding-3-small',
+    EMBEDDINGS_API_KEY: 'secret',
+  });
+});

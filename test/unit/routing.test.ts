@@ -1,0 +1,115 @@
+import { validateCartridge, type Cartridge } from '../../domain/cartridge';
+import { docxMediaType } from '../../domain/media-types';
+import { routeDocument, type DocumentFacts } from '../../domain/routing';
+
+function cartridgeWith(rules: unknown[]): Cartridge {
+  return validateCartridge({
+    apiVersion: 'missionflow/v1',
+    mission: { id: 'routing', name: 'Routing' },
+    lanes: ['standard'],
+    routing: { defaultClass: 'general', defaultLane: 'standard', rules },
+    chunking: { size: 1000, overlap: 100 },
+    search: { language: 'simple' },
+  });
+}
+
+const facts = (overrides: Partial<DocumentFacts> = {}): DocumentFacts => ({
+  mediaType: 'text/plain',
+  sizeBytes: 1000,
+  title: null,
+  ...overrides,
+});
+
+const rule = (name: string, when: Record<string, unknown>) => ({
+  name,
+  when,
+  class: `${name}-class`,
+  lane: 'standard',
+});
+
+it('falls back to the default class and lane with no rule when nothing matches', () => {
+  const cartridge = cartridgeWith([rule('html', { mediaTypes: ['text/html'] })]);
+  expect(routeDocument(cartridge, facts())).toEqual({
+    documentClass: 'general',
+    lane: 'standard',
+    rule: null,
+  });
+  expect(routeDocument(cartridgeWith([]), facts())).toEqual({
+    documentClass: 'general',
+    lane: 'standard',
+    rule: null,
+  });
+});
+
+it('the first matching rule wins, in cartridge order', () => {
+  const cartridge = cartridgeWith([
+    rule('first', { mediaTypes: ['text/plain'] }),
+    rule('second', { mediaTypes: ['text/plain'] }),
+  ]);
+  expect(routeDocument(cartridge, facts())).toEqual({
+    documentClass: 'first-class',
+    lane: 'standard',
+    rule: 'first',
+  });
+});
+
+it('a rule with no conditions matches everything', () => {
+  const cartridge = cartridgeWith([
+    rule('narrow', { mediaTypes: ['application/pdf'] }),
+    rule('catch-all', {}),
+  ]);
+  expect(routeDocument(cartridge, facts()).rule).toBe('catch-all');
+  expect(routeDocument(cartridge, facts({ mediaType: 'application/pdf' })).rule).toBe('narrow');
+});
+
+it('matches media types exactly against the list', () => {
+  const cartridge = cartridgeWith([rule('office', { mediaTypes: ['application/pdf', docxMediaType] })]);
+  expect(routeDocument(cartridge, facts({ mediaType: docxMediaType })).rule).toBe('office');
+  expect(routeDocument(cartridge, facts({ mediaType: 'application/pdf' })).rule).toBe('office');
+  expect(routeDocument(cartridge, facts({ mediaType: 'text/markdown' })).rule).toBeNull();
+});
+
+it('size bounds are inclusive', () => {
+  const cartridge = cartridgeWith([rule('mid', { minBytes: 100, maxBytes: 200 })]);
+  expect(routeDocument(cartridge, facts({ sizeBytes: 99 })).rule).toBeNull();
+  expect(routeDocument(cartridge, facts({ sizeBytes: 100 })).rule).toBe('mid');
+  expect(routeDocument(cartridge, facts({ sizeBytes: 200 })).rule).toBe('mid');
+  expect(routeDocument(cartridge, facts({ sizeBytes: 201 })).rule).toBeNull();
+});
+
+it('routes by size to the first band that fits', () => {
+  const cartridge = cartridgeWith([
+    rule('small', { maxBytes: 1000 }),
+    rule('medium', { maxBytes: 100_000 }),
+    rule('large', { minBytes: 100_001 }),
+  ]);
+  expect(routeDocument(cartridge, facts({ sizeBytes: 10 })).rule).toBe('small');
+  expect(routeDocument(cartridge, facts({ sizeBytes: 5000 })).rule).toBe('medium');
+  expect(routeDocument(cartridge, facts({ sizeBytes: 5_000_000 })).rule).toBe('large');
+});
+
+it('title patterns are case-insensitive regular expressions', () => {
+  const cartridge = cartridgeWith([rule('reports', { titlePattern: '^report\\b' })]);
+  expect(routeDocument(cartridge, facts({ title: 'REPORT on costs' })).rule).toBe('reports');
+  expect(routeDocument(cartridge, facts({ title: 'Report' })).rule).toBe('reports');
+  expect(routeDocument(cartridge, facts({ title: 'Annual report' })).rule).toBeNull();
+  expect(routeDocument(cartridge, facts({ title: 'Reporting' })).rule).toBeNull();
+});
+
+it('a title pattern does not match a document without a title unless it accepts the empty string', () => {
+  const strict = cartridgeWith([rule('titled', { titlePattern: '.+' })]);
+  expect(routeDocument(strict, facts({ title: null })).rule).toBeNull();
+  const lenient = cartridgeWith([rule('anything', { titlePattern: '^$' })]);
+  expect(routeDocument(lenient, facts({ title: null })).rule).toBe('anything');
+});
+
+it('every condition of a rule must hold', () => {
+  const cartridge = cartridgeWith([
+    rule('big-html-report', { mediaTypes: ['text/html'], minBytes: 500, titlePattern: 'report' }),
+  ]);
+  const match = facts({ mediaType: 'text/html', sizeBytes: 600, title: 'Quarterly Report' });
+  expect(routeDocument(cartridge, match).rule).toBe('big-html-report');
+  expect(routeDocument(cartridge, { ...match, mediaType: 'text/plain' }).rule).toBeNull();
+  expect(routeDocument(cartridge, { ...match, sizeBytes: 499 }).rule).toBeNull();
+  expect(routeDocument(cartridge, { ...match, title: 'Minutes' }).rule).toBeNull();
+});
