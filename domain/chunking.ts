@@ -14,53 +14,85 @@ export interface Chunk {
   heading: string | null;
 }
 
+interface Piece {
+  text: string;
+  /** Which section (counted by headings) the piece belongs to. */
+  section: number;
+  isHeading: boolean;
+}
+
 /**
  * Chunks by structure: a heading starts a new chunk once the current one holds a quarter of the
  * target size (so tiny sections merge instead of producing crumbs), paragraphs are packed up to the
- * size, and oversize paragraphs are split at sentence, then word boundaries. Overlap is only added
- * between chunks of the same section, where context actually continues.
+ * size, and oversize paragraphs are split at sentence, then word boundaries. A heading is never left
+ * at the end of a chunk without its text, and overlap is only carried between chunks of the same
+ * section, where the context actually continues. No chunk exceeds `size`.
  */
 export function chunkBlocks(blocks: readonly Block[], options: ChunkingOptions): Chunk[] {
   const { size, overlap } = options;
+  const separator = '\n\n';
   const chunks: Chunk[] = [];
   const headingPath: string[] = [];
-  let pieces: string[] = [];
-  let length = 0;
+  let section = 0;
+  let pieces: Piece[] = [];
   let chunkHeading: string | null = null;
 
-  const flush = (): string | null => {
-    if (pieces.length === 0) return null;
-    const text = pieces.join('\n\n');
-    chunks.push({ index: chunks.length, text, heading: chunkHeading });
-    pieces = [];
-    length = 0;
-    return text;
+  const lengthOf = (list: readonly Piece[]) =>
+    list.reduce((sum, piece, i) => sum + piece.text.length + (i > 0 ? separator.length : 0), 0);
+
+  const emit = (list: readonly Piece[]) => {
+    if (list.length === 0) return;
+    chunks.push({
+      index: chunks.length,
+      text: list.map((piece) => piece.text).join(separator),
+      heading: chunkHeading,
+    });
   };
 
-  const add = (piece: string) => {
+  const add = (piece: Piece) => {
     if (pieces.length === 0) chunkHeading = headingPath.length > 0 ? headingPath.join(' > ') : null;
     pieces.push(piece);
-    length += piece.length + (pieces.length > 1 ? 2 : 0);
+  };
+
+  /** Ends the chunk because it is full; trailing headings and same-section overlap move on. */
+  const flushFull = () => {
+    let cut = pieces.length;
+    while (cut > 0 && pieces[cut - 1]?.isHeading) cut--;
+    const done = pieces.slice(0, cut);
+    const carried = pieces.slice(cut);
+    emit(done);
+    const sameSection = done.filter((piece) => piece.section === section && !piece.isHeading);
+    const tail = overlapTail(sameSection.map((piece) => piece.text).join(separator), overlap);
+    pieces = [];
+    if (tail && carried.length === 0) add({ text: tail, section, isHeading: false });
+    for (const piece of carried) add(piece);
   };
 
   for (const block of blocks) {
     if (block.kind === 'heading') {
-      if (length >= size / 4) flush();
+      if (lengthOf(pieces) >= size / 4) {
+        emit(pieces);
+        pieces = [];
+      }
+      section++;
       headingPath.splice(Math.max(0, block.level - 1));
       headingPath.push(block.text);
-      add(block.text);
+      for (const part of splitToSize(block.text, size)) add({ text: part, section, isHeading: true });
       continue;
     }
-    for (const piece of splitToSize(block.text, size - overlap)) {
-      if (length > 0 && length + piece.length + 2 > size) {
-        const previous = flush();
-        const tail = previous ? overlapTail(previous, overlap) : '';
-        if (tail) add(tail);
+    // Room for a carried overlap tail and a separator: a chunk never exceeds `size`.
+    for (const part of splitToSize(block.text, Math.max(1, size - overlap - separator.length))) {
+      const piece = { text: part, section, isHeading: false };
+      if (pieces.length > 0 && lengthOf([...pieces, piece]) > size) flushFull();
+      if (pieces.length > 0 && lengthOf([...pieces, piece]) > size) {
+        // Carried headings plus this piece still do not fit: give the headings a chunk of their own.
+        emit(pieces);
+        pieces = [];
       }
       add(piece);
     }
   }
-  flush();
+  emit(pieces);
   return chunks;
 }
 
@@ -75,7 +107,9 @@ function overlapTail(text: string, overlap: number): string {
 /** Splits text into pieces of at most `max` characters at sentence, then word, then hard limits. */
 export function splitToSize(text: string, max: number): string[] {
   if (text.length <= max) return [text];
-  const sentences = text.match(/[^.!?\n]+(?:[.!?]+|\n|$)\s*/g) ?? [text];
+  // Every character belongs to exactly one sentence (a sentence may start with '.', as in '.NET').
+  const matched = (text.match(/[^.!?\n]*(?:[.!?]+|\n|$)\s*/g) ?? []).filter((part) => part.length > 0);
+  const sentences = matched.join('') === text ? matched : [text];
   const pieces: string[] = [];
   let current = '';
   for (const sentence of sentences) {

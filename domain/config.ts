@@ -1,43 +1,50 @@
 import { z } from 'zod';
 import { MissionflowError } from './errors';
 
+/** A whole number written in decimal digits: no hex, no blanks, no exponents. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
 /**
  * Process configuration, validated once at start from the environment. Unset store variables
  * mean the embedded profile.
  */
 const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber(0, 65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   DATA_DIR: z.string().default('.data'),
   MISSIONS_DIR: z.string().default('missions'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
-  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
-  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_PORT: wholeNumber(1, 65535).default(7233),
+  TEMPORAL_UI_PORT: wholeNumber(1, 65535).default(8233),
   TEMPORAL_HEADLESS: z.enum(['true', 'false']).default('false'),
   TASK_QUEUE_PREFIX: z
     .string()
     .regex(/^[a-z0-9-]+$/)
     .default('missionflow'),
-  MAX_UPLOAD_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(50 * 1024 * 1024),
+  MAX_UPLOAD_BYTES: wholeNumber(1, Number.MAX_SAFE_INTEGER).default(50 * 1024 * 1024),
   EMBEDDINGS_URL: z.string().url().optional(),
   EMBEDDINGS_MODEL: z.string().optional(),
   EMBEDDINGS_API_KEY: z.string().optional(),
-  EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(8).max(4096).default(384),
-  LANE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
-  EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).default(64),
+  EMBEDDINGS_DIMENSIONS: wholeNumber(8, 4096).default(384),
+  LANE_CONCURRENCY: wholeNumber(1, 256).default(4),
+  EMBEDDINGS_BATCH_SIZE: wholeNumber(1, 2048).default(64),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Blank values count as unset; others are taken as written, trimmed.
   const cleaned = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+    Object.entries(env)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== '')
+      .map(([key, value]) => [key, value.trim()]),
   );
   const result = configSchema.safeParse(cleaned);
   if (result.success) {

@@ -90,11 +90,27 @@ function looksBinary(head: Uint8Array): boolean {
   return sample.length > 0 && controls / sample.length > 0.1;
 }
 
-/** A Word package names [Content_Types].xml and parts under word/ in its local file headers. */
+/**
+ * The part names in the ZIP local file headers within `head` (each header: signature PK\x03\x04,
+ * name length at offset 26, name at offset 30). Headers are found by signature rather than walked
+ * by size, because streamed archives leave sizes to a trailing data descriptor.
+ */
+function zipPartNames(head: Uint8Array): string[] {
+  const bytes = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  const names: string[] = [];
+  for (let at = bytes.indexOf('PK\x03\x04', 0, 'latin1'); at !== -1 && at + 30 <= bytes.length;) {
+    const nameLength = bytes.readUInt16LE(at + 26);
+    names.push(bytes.toString('latin1', at + 30, Math.min(bytes.length, at + 30 + nameLength)));
+    at = bytes.indexOf('PK\x03\x04', at + 4, 'latin1');
+  }
+  return names;
+}
+
+/** A Word package holds word/document.xml, or [Content_Types].xml with parts under word/. */
 function looksLikeWordPackage(head: Uint8Array): boolean {
-  const text = Buffer.from(head).toString('latin1');
+  const names = zipPartNames(head);
   return (
-    text.includes('word/') ||
-    (text.includes('[Content_Types].xml') && !text.includes('xl/') && !text.includes('ppt/'))
+    names.includes('word/document.xml') ||
+    (names.includes('[Content_Types].xml') && names.some((name) => name.startsWith('word/')))
   );
 }

@@ -107,9 +107,12 @@ function toRecord(row: DocumentRow): DocumentRecord {
   };
 }
 
-/** Keyset cursor over (created_at, document_id), opaque to clients. */
-function encodeCursor(record: DocumentRecord): string {
-  return Buffer.from(JSON.stringify([record.createdAt, record.documentId])).toString('base64url');
+/**
+ * Keyset cursor over (created_at, document_id), opaque to clients. The timestamp is the database's
+ * own text form at full (microsecond) precision: a millisecond ISO string would skip rows.
+ */
+function encodeCursor(createdAtExact: string, documentId: string): string {
+  return Buffer.from(JSON.stringify([createdAtExact, documentId])).toString('base64url');
 }
 
 export function decodeCursor(cursor: string): [string, string] | null {
@@ -188,13 +191,18 @@ export class DocumentStore {
       where += ` AND (created_at, document_id) < ($${params.length - 1}::timestamptz, $${params.length})`;
     }
     params.push(options.limit + 1);
-    const { rows } = await this.sql.query<DocumentRow>(
-      `SELECT * FROM documents WHERE ${where} ORDER BY created_at DESC, document_id DESC LIMIT $${params.length}`,
+    const { rows } = await this.sql.query<DocumentRow & { created_at_exact: string }>(
+      `SELECT *, created_at::text AS created_at_exact FROM documents WHERE ${where}
+       ORDER BY created_at DESC, document_id DESC LIMIT $${params.length}`,
       params,
     );
-    const documents = rows.slice(0, options.limit).map(toRecord);
-    const last = documents[documents.length - 1];
-    return { documents, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+    const page = rows.slice(0, options.limit);
+    const last = page[page.length - 1];
+    return {
+      documents: page.map(toRecord),
+      nextCursor:
+        rows.length > options.limit && last ? encodeCursor(last.created_at_exact, last.document_id) : null,
+    };
   }
 
   /** Documents accepted but whose run may never have started (e.g. a crash right after admission). */

@@ -33,7 +33,8 @@ beforeAll(async () => {
   baseCartridge = parseCartridge(
     await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8'),
   );
-  for (const id of ['alpha', 'beta', 'paging']) await cartridges.activate(cartridgeFor(id), 'test');
+  for (const id of ['alpha', 'beta', 'paging', 'paging-micro'])
+    await cartridges.activate(cartridgeFor(id), 'test');
 });
 
 afterAll(async () => {
@@ -424,6 +425,27 @@ describe('DocumentStore listing', () => {
     const page = await documents.list('paging', { limit: 100 });
     expect(page.documents.every((doc) => doc.missionId === 'paging')).toBe(true);
     expect((await documents.list('nobody', { limit: 10 })).documents).toEqual([]);
+  });
+
+  it('pages through rows created within the same millisecond (microsecond timestamps)', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const id = (await documents.admit(newDocument('paging-micro', `micro ${i}`))).document.documentId;
+      await sql.query(
+        `UPDATE documents SET created_at = $3::timestamptz WHERE mission_id = $1 AND document_id = $2`,
+        ['paging-micro', id, `2030-01-01T00:00:00.12340${i}Z`],
+      );
+      ids.push(id);
+    }
+    const seen: string[] = [];
+    let cursor: [string, string] | undefined;
+    for (;;) {
+      const page = await documents.list('paging-micro', { limit: 1, cursor });
+      seen.push(...page.documents.map((doc) => doc.documentId));
+      if (!page.nextCursor) break;
+      cursor = decodeCursor(page.nextCursor) ?? undefined;
+    }
+    expect(seen).toEqual([...ids].reverse());
   });
 
   it('refuses unreadable cursors', () => {

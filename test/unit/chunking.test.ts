@@ -189,3 +189,40 @@ it('splitToSize returns short text unchanged and never exceeds the maximum', () 
   for (const piece of pieces) expect(piece.length).toBeLessThanOrEqual(120);
   expect(pieces.join(' ').replace(/\s+/g, '')).toBe(text.replace(/\s+/g, ''));
 });
+
+describe('regressions', () => {
+  it('never carries one section into the next, nor leaves a heading without its text', () => {
+    const sectionA = numberedProse(0, 30);
+    const sectionB = numberedProse(1000, 100, 1000);
+    const blocks = [
+      heading(1, 'Section A'),
+      paragraph(sectionA),
+      heading(1, 'Section B'),
+      paragraph(sectionB),
+    ];
+    const chunks = chunkBlocks(blocks, { size: 1000, overlap: 150 });
+    for (const chunk of chunks) {
+      expect(chunk.text.endsWith('Section B')).toBe(false);
+      if (chunk.heading === 'Section B') expect(wordsOf(chunk.text)).not.toContain('word0');
+      if (chunk.heading === 'Section B') expect(chunk.text).not.toMatch(/word([0-9]|[12][0-9])\b/);
+    }
+    expect(chunks.find((chunk) => chunk.text.includes('Section B'))?.text).toContain('Section B\n\nword1000');
+    expectNoWordLost(blocks, chunks);
+  });
+
+  it('keeps sentences that start with punctuation whole (.NET, ...and)', () => {
+    const text =
+      'We ship it on every platform. .NET developers like it. ...and then it ended! ' +
+      'filler words here '.repeat(30);
+    const pieces = splitToSize(text, 100);
+    expect(pieces.join(' ')).toContain('.NET developers');
+    expect(pieces.join(' ')).toContain('...and then it ended!');
+    expect(pieces.join(' ').replace(/\s+/g, ' ').trim()).toBe(text.replace(/\s+/g, ' ').trim());
+  });
+
+  it('never exceeds the size, even with an overlap tail and a separator', () => {
+    const blocks = [paragraph(`${'a'.repeat(50)} ${'b'.repeat(49)}`), paragraph('c'.repeat(150))];
+    const chunks = chunkBlocks(blocks, { size: 200, overlap: 50 });
+    for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(200);
+  });
+});

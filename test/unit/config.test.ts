@@ -104,3 +104,22 @@ it('accepts an embeddings endpoint with its model and key', () => {
     EMBEDDINGS_API_KEY: 'secret',
   });
 });
+
+it.each([
+  ['PORT', ' '],
+  ['MAX_UPLOAD_BYTES', '   '],
+])('treats a blank %s as unset', (name, value) => {
+  const config = loadConfig({ [name]: value });
+  expect(config.PORT).toBe(3000);
+  expect(config.MAX_UPLOAD_BYTES).toBe(50 * 1024 * 1024);
+});
+
+it.each([
+  ['MAX_UPLOAD_BYTES', '0x10'],
+  ['PORT', '1e3'],
+  ['LANE_CONCURRENCY', '2.0'],
+])('refuses %s=%s: numbers are plain decimal digits', (name, value) => {
+  expect(() => loadConfig({ [name]: value })).toThrow(
+    expect.objectContaining({ code: 'invalid_request', errors: [expect.objectContaining({ path: name })] }),
+  );
+});

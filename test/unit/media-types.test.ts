@@ -46,6 +46,20 @@ describe('binary formats', () => {
     expect(failure.status).toBe(415);
   });
 
+  it.each(['password/list.txt', 'keyword/notes.txt', 'crossword/x.xml', 'backups/[Content_Types].xml'])(
+    'refuses a ZIP whose part %s merely contains a Word-like name',
+    async (name) => {
+      const zip = new ZipFile();
+      zip.addBuffer(Buffer.from('not a word document'), name);
+      zip.end();
+      const parts: Buffer[] = [];
+      for await (const part of zip.outputStream) parts.push(part as Buffer);
+      expect(() => sniffMediaType(Buffer.concat(parts))).toThrow(
+        expect.objectContaining({ code: 'unsupported_media_type' }),
+      );
+    },
+  );
+
   it('refuses other Office packages (spreadsheets, slides)', async () => {
     const types = '<?xml version="1.0"?><Types/>';
     const xlsx = await zipOf({ '[Content_Types].xml': types, 'xl/workbook.xml': '<workbook/>' });

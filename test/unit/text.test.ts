@@ -44,6 +44,18 @@ describe('decodeText', () => {
     });
   });
 
+  it('maps 0x80-0x9F by the Windows-1252 table (euro, curly quotes, dashes), not as Latin-1 controls', () => {
+    expect(
+      decodeText(Buffer.from([0x80, 0x20, 0x93, 0x68, 0x69, 0x94, 0x20, 0x96, 0x20, 0x99, 0xe9])),
+    ).toEqual({
+      text: '€ “hi” – ™é',
+      encoding: 'windows-1252',
+    });
+    // The five bytes Windows-1252 leaves undefined keep their code points (WHATWG) and are then
+    // removed as control characters by normalisation.
+    expect(decodeText(Buffer.from([0x61, 0x81, 0x62, 0xe9])).text).toBe('a\u0081bé');
+  });
+
   it('treats a truncated UTF-8 sequence as Windows-1252, never as replacement characters', () => {
     const truncated = Buffer.from('caf\u00e9', 'utf8').subarray(0, 4);
     const decoded = decodeText(truncated);
@@ -54,6 +66,10 @@ describe('decodeText', () => {
 });
 
 describe('normaliseText', () => {
+  it('removes C1 control characters too', () => {
+    expect(normaliseText('a\u0081b\u009fc')).toBe('a b c');
+  });
+
   it('removes NUL and other C0 control characters, keeping words apart', () => {
     const normalised = normaliseText('before\u0000after\u0001x\u0008y\u000bz\u000c1\u001f2\u007f3');
     expect(normalised).toBe('before after x y z 1 2 3');
