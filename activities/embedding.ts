@@ -5,7 +5,8 @@ import { lexicalEmbedding, lexicalEmbeddingModel } from '../domain/lexical-embed
 export interface Embedder {
   readonly model: string;
   readonly dimensions: number;
-  embed(texts: readonly string[]): Promise<number[][]>;
+  /** `signal` aborts a request in flight (activity cancelled, worker shutting down). */
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
 }
 
 /** The model-free default: lexical feature hashing (see domain/lexical-embedding.ts). */
@@ -43,8 +44,9 @@ export class OpenAiEmbedder implements Embedder {
     this.dimensions = options.dimensions;
   }
 
-  async embed(texts: readonly string[]): Promise<number[][]> {
+  async embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
     if (texts.length === 0) return [];
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 120_000);
     const response = await fetch(`${this.options.baseUrl.replace(/\/+$/, '')}/embeddings`, {
       method: 'POST',
       headers: {
@@ -52,7 +54,7 @@ export class OpenAiEmbedder implements Embedder {
         ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
       },
       body: JSON.stringify({ model: this.options.model, input: texts }),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
     if (!response.ok) {
       const detail = (await response.text().catch(() => '')).slice(0, 500);

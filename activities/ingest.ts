@@ -178,10 +178,10 @@ export function createIngestActivities(deps: IngestDependencies) {
             deps.embedBatchSize,
           );
           if (batch.length === 0) break;
-          const vectorsOut = await heartbeatWhile(() =>
-            embedder.embed(
-              batch.map((chunk) => (chunk.heading ? `${chunk.heading}\n${chunk.text}` : chunk.text)),
-            ),
+          // The step already heartbeats; the signal aborts the request if the activity is cancelled.
+          const vectorsOut = await embedder.embed(
+            batch.map((chunk) => (chunk.heading ? `${chunk.heading}\n${chunk.text}` : chunk.text)),
+            remoteActivityContext()?.cancellationSignal,
           );
           await vectors.upsert(
             input.missionId,
@@ -207,6 +207,14 @@ export function createIngestActivities(deps: IngestDependencies) {
         return { chunkCount };
       });
       return result;
+    },
+
+    async markDocumentCancelled(input: IngestInput): Promise<void> {
+      await documents.markCancelled(input.missionId, input.documentId);
+      deps.logger.info(
+        { missionId: input.missionId, documentId: input.documentId },
+        'document run cancelled',
+      );
     },
 
     async markDocumentFailed(input: IngestInput, code: string, message: string): Promise<void> {

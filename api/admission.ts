@@ -153,8 +153,20 @@ export class Admission {
   /** Accepted documents whose run may never have started (a crash between the row and the start). */
   async resumeUnstarted(): Promise<number> {
     const pending = await this.deps.documents.listUnstarted();
-    for (const document of pending) await this.startRun(document);
-    if (pending.length > 0) this.deps.logger.info({ count: pending.length }, 'resumed accepted documents');
-    return pending.length;
+    let started = 0;
+    for (const document of pending) {
+      try {
+        await this.startRun(document);
+        started++;
+      } catch (error) {
+        this.deps.logger.warn(
+          { err: error, missionId: document.missionId, documentId: document.documentId },
+          'could not start the run of an accepted document; will retry',
+        );
+      }
+    }
+    if (pending.length > 0)
+      this.deps.logger.info({ pending: pending.length, started }, 'resumed accepted documents');
+    return started;
   }
 }

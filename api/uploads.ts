@@ -47,6 +47,7 @@ export function readMultipart<T>(
     };
 
     parser.on('file', (name, file, info) => {
+      parser.once('error', (error: Error) => file.destroy(error));
       if (name !== 'file' || upload) {
         file.resume();
         fail(
@@ -77,6 +78,14 @@ export function readMultipart<T>(
       }
       upload.then((stored) => resolve({ stored, fields, filename, declaredType }), fail);
     });
+    // A client that disconnects mid-upload must not leave the file stream (and its temp file) open.
+    const abort = () => {
+      const error = new MissionflowError('invalid_request', 'the upload was interrupted');
+      parser.destroy(error);
+      fail(error);
+    };
+    req.once('aborted', abort);
+    req.once('error', abort);
     req.pipe(parser);
   });
 }

@@ -35,10 +35,12 @@ export function chunkBlocks(blocks: readonly Block[], options: ChunkingOptions):
   const headingPath: string[] = [];
   let section = 0;
   let pieces: Piece[] = [];
+  // Kept as a running total: re-measuring per piece made many tiny paragraphs quadratic.
+  let length = 0;
   let chunkHeading: string | null = null;
 
-  const lengthOf = (list: readonly Piece[]) =>
-    list.reduce((sum, piece, i) => sum + piece.text.length + (i > 0 ? separator.length : 0), 0);
+  const lengthWith = (piece: Piece) =>
+    length + (pieces.length > 0 ? separator.length : 0) + piece.text.length;
 
   const emit = (list: readonly Piece[]) => {
     if (list.length === 0) return;
@@ -51,7 +53,13 @@ export function chunkBlocks(blocks: readonly Block[], options: ChunkingOptions):
 
   const add = (piece: Piece) => {
     if (pieces.length === 0) chunkHeading = headingPath.length > 0 ? headingPath.join(' > ') : null;
+    length = lengthWith(piece);
     pieces.push(piece);
+  };
+
+  const reset = () => {
+    pieces = [];
+    length = 0;
   };
 
   /** Ends the chunk because it is full; trailing headings and same-section overlap move on. */
@@ -63,16 +71,16 @@ export function chunkBlocks(blocks: readonly Block[], options: ChunkingOptions):
     emit(done);
     const sameSection = done.filter((piece) => piece.section === section && !piece.isHeading);
     const tail = overlapTail(sameSection.map((piece) => piece.text).join(separator), overlap);
-    pieces = [];
+    reset();
     if (tail && carried.length === 0) add({ text: tail, section, isHeading: false });
     for (const piece of carried) add(piece);
   };
 
   for (const block of blocks) {
     if (block.kind === 'heading') {
-      if (lengthOf(pieces) >= size / 4) {
+      if (length >= size / 4) {
         emit(pieces);
-        pieces = [];
+        reset();
       }
       section++;
       headingPath.splice(Math.max(0, block.level - 1));
@@ -83,11 +91,11 @@ export function chunkBlocks(blocks: readonly Block[], options: ChunkingOptions):
     // Room for a carried overlap tail and a separator: a chunk never exceeds `size`.
     for (const part of splitToSize(block.text, Math.max(1, size - overlap - separator.length))) {
       const piece = { text: part, section, isHeading: false };
-      if (pieces.length > 0 && lengthOf([...pieces, piece]) > size) flushFull();
-      if (pieces.length > 0 && lengthOf([...pieces, piece]) > size) {
+      if (pieces.length > 0 && lengthWith(piece) > size) flushFull();
+      if (pieces.length > 0 && lengthWith(piece) > size) {
         // Carried headings plus this piece still do not fit: give the headings a chunk of their own.
         emit(pieces);
-        pieces = [];
+        reset();
       }
       add(piece);
     }

@@ -56,11 +56,7 @@ export function sniffMediaType(head: Uint8Array, hints: SniffHints = {}): Suppor
     if (declared === 'text/markdown' || declared === 'text/x-markdown') return 'text/markdown';
     return 'text/plain';
   }
-  if (
-    /^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]/i.test(sample)
-  ) {
-    return 'text/html';
-  }
+  if (startsWithHtmlMarkup(sample)) return 'text/html';
   if (declared === 'text/html' && /<[a-z][\s\S]*>/i.test(sample)) return 'text/html';
   if (declared === 'text/markdown' || declared === 'text/x-markdown') return 'text/markdown';
   if (hints.filename && /\.(md|markdown)$/i.test(hints.filename)) return 'text/markdown';
@@ -113,4 +109,27 @@ function looksLikeWordPackage(head: Uint8Array): boolean {
     names.includes('word/document.xml') ||
     (names.includes('[Content_Types].xml') && names.some((name) => name.startsWith('word/')))
   );
+}
+
+/**
+ * True when the text opens (after blanks, an XML declaration and comments) with an HTML document
+ * tag. Skipped with indexOf, never a backtracking pattern: this runs on untrusted uploads.
+ */
+function startsWithHtmlMarkup(text: string): boolean {
+  let at = 0;
+  for (;;) {
+    while (at < text.length && /\s/.test(text.charAt(at))) at++;
+    if (text.startsWith('<!--', at)) {
+      const end = text.indexOf('-->', at + 4);
+      if (end === -1) return false;
+      at = end + 3;
+    } else if (text.startsWith('<?xml', at)) {
+      const end = text.indexOf('?>', at + 5);
+      if (end === -1) return false;
+      at = end + 2;
+    } else {
+      break;
+    }
+  }
+  return /^<(?:!doctype\s+html|html|head|body)[\s>]/i.test(text.slice(at, at + 32));
 }

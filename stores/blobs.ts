@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MissionflowError } from '../domain/errors';
@@ -42,6 +42,17 @@ export function blobKeyFor(sha256: string): string {
  */
 export class LocalBlobStore implements BlobStore {
   constructor(private readonly root: string) {}
+
+  /**
+   * Removes temporary files of uploads that never committed (a crash or a dropped connection).
+   * Only for start-up, when this process owns the folder and no upload is in flight.
+   */
+  async sweepTemporaryFiles(): Promise<number> {
+    const tmpDir = join(this.root, 'tmp');
+    const names = await readdir(tmpDir).catch(() => [] as string[]);
+    await Promise.all(names.map((name) => rm(join(tmpDir, name), { force: true })));
+    return names.length;
+  }
 
   private pathOf(key: string): string {
     if (!keyPattern.test(key)) throw new Error(`invalid blob key: ${key}`);

@@ -122,7 +122,7 @@ export function decodeCursor(cursor: string): [string, string] | null {
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === 'string' &&
-      !Number.isNaN(Date.parse(value[0])) &&
+      /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}(?::?\d{2})?)$/.test(value[0]) &&
       typeof value[1] === 'string'
     ) {
       return [value[0], value[1]];
@@ -255,6 +255,15 @@ export class DocumentStore {
       );
       return chunkCount;
     });
+  }
+
+  /** A cancelled run; a document that already finished keeps its status. */
+  async markCancelled(missionId: string, documentId: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE documents SET status = 'cancelled', updated_at = now()
+       WHERE mission_id = $1 AND document_id = $2 AND status IN ('received', 'processing')`,
+      [missionId, documentId],
+    );
   }
 
   async markFailed(missionId: string, documentId: string, code: string, message: string): Promise<void> {

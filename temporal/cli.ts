@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { access, chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -25,7 +25,7 @@ export function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
-    return true;
+    return (await stat(path)).isFile();
   } catch {
     return false;
   }
@@ -80,7 +80,8 @@ async function download(cacheDir: string, say: Say): Promise<void> {
   say(`downloading the Temporal CLI from ${url}`);
   const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
   if (!response.ok) throw new Error(`download answered ${response.status}`);
-  const work = await mkdtemp(join(tmpdir(), 'temporal-cli-'));
+  // Unpacked beside its final place: a rename across filesystems (e.g. a tmpfs /tmp) would fail.
+  const work = await mkdtemp(join(cacheDir, 'download-'));
   try {
     const archive = join(work, 'cli.tar.gz');
     await writeFile(archive, Buffer.from(await response.arrayBuffer()));

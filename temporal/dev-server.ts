@@ -45,6 +45,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+async function isPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
 /**
  * Starts `temporal server start-dev` with missionflow's search attributes registered, and waits
  * until its frontend answers.
@@ -53,6 +61,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ip = options.ip ?? '127.0.0.1';
   const address = `${ip}:${options.port}`;
   if (options.pidFile) await stopOrphan(options.pidFile);
+  // Another server on the port would answer our readiness probe: refuse instead of using it.
+  for (const port of [options.port, options.uiPort].filter((p): p is number => p !== undefined)) {
+    if (!(await isPortFree(ip, port))) {
+      throw new Error(
+        `port ${ip}:${port} is in use; stop what holds it or set TEMPORAL_PORT / TEMPORAL_UI_PORT`,
+      );
+    }
+  }
   if (options.dbFilename) await mkdir(dirname(options.dbFilename), { recursive: true });
   await mkdir(dirname(options.logFile), { recursive: true });
 
@@ -79,19 +95,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   } finally {
     closeSync(log);
   }
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${options.cliPath}`);
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (error) => reject(new Error(`could not run ${options.cliPath}: ${error.message}`)));
+  });
+  const pid = child.pid as number;
   if (options.pidFile) await writeFile(options.pidFile, String(pid));
 
-  const exited = new Promise<never>((_, reject) =>
+  const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) =>
       reject(
         new Error(
           `the Temporal dev server exited (${signal ?? code}) before answering; see ${options.logFile}`,
         ),
       ),
-    ),
-  );
+    );
+  });
   try {
     await Promise.race([waitUntilServing(address, options.startTimeoutMs ?? 60_000), exited]);
   } catch (error) {

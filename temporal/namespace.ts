@@ -14,31 +14,41 @@ export async function ensureNamespace(
   namespace: string,
   retentionDays = 7,
 ): Promise<void> {
-  try {
-    await connection.workflowService.registerNamespace({
-      namespace,
-      workflowExecutionRetentionPeriod: msToTs(retentionDays * 24 * 3600 * 1000),
-    });
-  } catch (error) {
-    if (!isAlreadyExists(error)) throw error;
+  const exists = await connection.workflowService.describeNamespace({ namespace }).then(
+    () => true,
+    (error: unknown) => {
+      if ((error as { code?: number }).code === 5) return false; // NOT_FOUND
+      throw error;
+    },
+  );
+  if (!exists) {
+    try {
+      await connection.workflowService.registerNamespace({
+        namespace,
+        workflowExecutionRetentionPeriod: msToTs(retentionDays * 24 * 3600 * 1000),
+      });
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
   }
-  await waitFor(async () => {
-    await connection.workflowService.describeNamespace({ namespace });
-  });
   const wanted = Object.fromEntries(
     customSearchAttributes.map((key) => [key.name, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
   );
-  const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = Object.fromEntries(
-    Object.entries(wanted).filter(([name]) => !(name in (existing.customAttributes ?? {}))),
-  );
-  if (Object.keys(missing).length > 0) {
+  // Each service caches namespaces and refreshes on its own schedule: a namespace that was just
+  // registered or updated can briefly be unknown to the operator service, so retry until it agrees.
+  await waitFor(async () => {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.fromEntries(
+      Object.entries(wanted).filter(([name]) => !(name in (existing.customAttributes ?? {}))),
+    );
+    if (Object.keys(missing).length === 0) return;
     try {
       await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
     }
-  }
+    throw new Error(`search attributes ${Object.keys(missing).join(', ')} not yet visible in ${namespace}`);
+  });
 }
 
 function isAlreadyExists(error: unknown): boolean {

@@ -32,6 +32,7 @@ export function createWorkflowWorker(options: IngestWorkerOptions): Promise<Work
     activities: options.activities,
     maxConcurrentLocalActivityExecutions: 16,
     shutdownGraceTime: '10s',
+    shutdownForceTime: '30s',
   });
 }
 
@@ -49,6 +50,7 @@ export function createLaneWorkers(
         activities: options.activities,
         maxConcurrentActivityTaskExecutions: options.laneConcurrency,
         shutdownGraceTime: '10s',
+        shutdownForceTime: '30s',
       }),
     ),
   );

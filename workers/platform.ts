@@ -19,6 +19,7 @@ import { migrate } from '../stores/migrations';
 import { openPglite } from '../stores/pglite';
 import type { SqlClient } from '../stores/sql';
 import { PgVectorStore } from '../stores/vectors';
+import { ensureNamespace } from '../temporal/namespace';
 import { createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from './ingest';
 
 export interface PlatformOptions {
@@ -76,6 +77,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const documents = new DocumentStore(sql);
     const cartridges = new CartridgeStore(sql);
     const blobs = new LocalBlobStore(join(dataDir, 'blobs'));
+    const swept = await blobs.sweepTemporaryFiles();
+    if (swept > 0) logger.info({ swept }, 'removed temporary files of uploads that never finished');
     const vectors = new PgVectorStore(sql);
     const metrics = createMetrics();
     const embedder = createEmbedder(config);
@@ -90,6 +93,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const connection = await Connection.connect({ address: options.temporalAddress });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    // Runs must be able to carry MissionId and the other search attributes on any cluster.
+    await ensureNamespace(connection, config.TEMPORAL_NAMESPACE);
 
     const activities = createIngestActivities({
       documents,
@@ -151,13 +156,26 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           temporal: async () => {
             await connection.workflowService.getSystemInfo({});
           },
+          workers: async () => {
+            const stopped = workers.filter((worker) => worker.getState() !== 'RUNNING');
+            if (stopped.length > 0) throw new Error(`${stopped.length} worker(s) not running`);
+          },
         },
       });
       server = await listen(app, config.PORT, config.HOST);
       const httpServer = server;
       cleanups.push(() => httpServer.close());
     }
-    await admission.resumeUnstarted();
+    // Documents accepted while Temporal could not be reached start as soon as it can: now, then
+    // every half minute. A failure here is logged, never fatal.
+    const resume = () =>
+      admission
+        .resumeUnstarted()
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not resume documents'));
+    await resume();
+    const resumeTimer = setInterval(() => void resume(), 30_000);
+    resumeTimer.unref();
+    cleanups.push(async () => clearInterval(resumeTimer));
 
     return { apiPort: server?.port ?? null, sql, documents, metrics, client, stop };
   } catch (error) {

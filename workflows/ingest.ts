@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   isCancellation,
   log,
   proxyActivities,
@@ -20,17 +21,22 @@ const nonRetryableErrorTypes = Object.entries(errorCatalog)
   .map(([code]) => code)
   .concat(['embedding_rejected']);
 
+/**
+ * Transient faults (a store or model endpoint briefly down) are retried with backoff for as long as
+ * the schedule-to-close budget lasts, not a fixed number of attempts: an outage of minutes must not
+ * fail documents. Typed failures of the document itself are never retried.
+ */
 const retry: RetryPolicy = {
   initialInterval: '1s',
   backoffCoefficient: 2,
   maximumInterval: '1m',
-  maximumAttempts: 8,
   nonRetryableErrorTypes,
 };
 
 // Short database-only steps run as local activities: no extra task-queue round trip per document.
 const local = proxyLocalActivities<IngestActivities>({
   startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '30m',
   retry,
 });
 
@@ -43,6 +49,7 @@ function laneActivities(taskQueue: string) {
     taskQueue,
     retry,
     startToCloseTimeout: '30m',
+    scheduleToCloseTimeout: '6h',
     heartbeatTimeout: '15s',
   });
 }
@@ -76,7 +83,12 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
       chunkCount: indexed.chunkCount,
     };
   } catch (error) {
-    if (isCancellation(error)) throw error;
+    if (isCancellation(error)) {
+      // Record it even though this scope is cancelled, so the document does not stay `processing`.
+      await CancellationScope.nonCancellable(() => local.markDocumentCancelled(input));
+      upsertSearchAttributes([{ key: IngestStatusKey, value: 'cancelled' }]);
+      throw error;
+    }
     const failure = rootApplicationFailure(error);
     // Typed failures keep their code; anything else (retries exhausted on a transient fault) says so.
     const code = failure?.type ?? 'internal';

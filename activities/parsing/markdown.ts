@@ -16,10 +16,10 @@ export function parseMarkdown(text: string): ParsedDocument {
   };
   for (const line of text.split('\n')) {
     if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-    const heading = inFence ? null : /^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
-    if (heading?.[1] && heading[2]) {
+    const heading = inFence ? null : atxHeading(line);
+    if (heading) {
       flush();
-      blocks.push({ kind: 'heading', level: heading[1].length, text: heading[2] });
+      blocks.push({ kind: 'heading', ...heading });
     } else {
       pending.push(line);
     }
@@ -27,4 +27,17 @@ export function parseMarkdown(text: string): ParsedDocument {
   flush();
   const first = blocks.find((block) => block.kind === 'heading' && block.level === 1);
   return { title: first?.text ?? null, blocks };
+}
+
+/**
+ * An ATX heading (`## Title ##`), read with an anchored prefix and plain string trimming: a
+ * backtracking pattern over a long line of untrusted text could take hours.
+ */
+function atxHeading(line: string): { level: number; text: string } | null {
+  const prefix = /^ {0,3}(#{1,6})(?=\s|$)/.exec(line);
+  if (!prefix?.[1]) return null;
+  let text = line.slice(prefix[0].length).trim();
+  const closing = text.replace(/#+$/, '');
+  if (closing.length === 0 || /\s$/.test(closing)) text = closing.trim();
+  return text ? { level: prefix[1].length, text } : null;
 }

@@ -96,7 +96,8 @@ export function documentRoutes(deps: { admission: Admission; documents: Document
       };
       admitted = await admission.admit(cartridge, upload.stored, details);
     } else if (req.is('application/json')) {
-      await runParser(express.json({ limit: maxBytes * 2 + 64 * 1024, strict: true }), req);
+      // The JSON envelope may add escapes and fields, not a second document's worth of memory.
+      await runParser(express.json({ limit: maxBytes + 1024 * 1024, strict: true }), req);
       const body = validate(jsonIntake, req.body, 'body');
       const bytes = Buffer.from(body.text, 'utf8');
       const details: IntakeDetails = {

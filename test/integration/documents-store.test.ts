@@ -450,6 +450,10 @@ describe('DocumentStore listing', () => {
 
   it('refuses unreadable cursors', () => {
     expect(decodeCursor('not-a-cursor')).toBeNull();
+    // Date.parse accepts these, PostgreSQL does not: they must not reach the query.
+    for (const stamp of ['1', '+275760-09-13T00:00:00.000Z', 'March 7']) {
+      expect(decodeCursor(Buffer.from(JSON.stringify([stamp, 'x'])).toString('base64url'))).toBeNull();
+    }
     expect(decodeCursor(Buffer.from('["yesterday","x"]').toString('base64url'))).toBeNull();
     expect(decodeCursor(Buffer.from('[1,2]').toString('base64url'))).toBeNull();
   });

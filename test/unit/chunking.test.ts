@@ -226,3 +226,11 @@ describe('regressions', () => {
     for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(200);
   });
 });
+
+// Re-measuring the chunk per piece made this quadratic (minutes); the test fails by timing out.
+it('chunks half a million tiny paragraphs in linear time', () => {
+  const blocks = Array.from({ length: 500_000 }, () => paragraph('a'));
+  const chunks = chunkBlocks(blocks, { size: 1200, overlap: 150 });
+  expect(chunks.length).toBeGreaterThan(1000);
+  for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(1200);
+}, 10_000);

@@ -169,3 +169,11 @@ describe('text', () => {
     expect(sniffMediaType(Buffer.from([0x43, 0x61, 0x66, 0xe9, 0x20, 0x6f, 0x6b]))).toBe('text/plain');
   });
 });
+
+// A backtracking pattern over leading comments took exponential time; the test fails by timing out.
+it('sniffs text full of HTML comments without backtracking', () => {
+  expect(sniffMediaType(Buffer.from(`${'<!---->'.repeat(5000)}x`))).toBe('text/plain');
+  expect(sniffMediaType(Buffer.from(`${'<!-- c -->'.repeat(50)}\n<html><body>x</body></html>`))).toBe(
+    'text/html',
+  );
+}, 10_000);
