@@ -26,6 +26,8 @@ export interface IngestDependencies {
   metrics: Metrics;
   taskQueuePrefix: string;
   embedBatchSize: number;
+  /** Memory a PDF or DOCX parser process may use (see parsing/sandbox.ts). */
+  parserMemoryMb: number;
 }
 
 export interface ClassifyResult {
@@ -133,6 +135,10 @@ export function createIngestActivities(deps: IngestDependencies) {
           bytes,
           document.mediaType as SupportedMediaType,
           cartridge.limits,
+          {
+            memoryLimitMb: deps.parserMemoryMb,
+            signal: remoteActivityContext()?.cancellationSignal,
+          },
         );
         const parsed: ParsedDocument = {
           ...outcome.document,

@@ -111,6 +111,7 @@ async function inProcess(scratch: string): Promise<number> {
       metrics: createMetrics(),
       taskQueuePrefix: 'bench',
       embedBatchSize: 64,
+      parserMemoryMb: 1024,
     });
     const started = performance.now();
     await inBatches(texts, concurrency, async (text) => {

@@ -34,6 +34,7 @@ const configSchema = z.object({
   EMBEDDINGS_API_KEY: z.string().optional(),
   EMBEDDINGS_DIMENSIONS: wholeNumber(8, 4096).default(384),
   LANE_CONCURRENCY: wholeNumber(1, 256).default(4),
+  PARSER_MEMORY_MB: wholeNumber(64, 65536).default(1024),
   EMBEDDINGS_BATCH_SIZE: wholeNumber(1, 2048).default(64),
 });
 

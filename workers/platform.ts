@@ -106,6 +106,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       metrics,
       taskQueuePrefix: config.TASK_QUEUE_PREFIX,
       embedBatchSize: config.EMBEDDINGS_BATCH_SIZE,
+      parserMemoryMb: config.PARSER_MEMORY_MB,
     });
     const workerOptions = {
       connection: nativeConnection,

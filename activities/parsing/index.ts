@@ -1,11 +1,11 @@
 import { MissionflowError } from '../../domain/errors';
 import { normaliseText, decodeText, type TextEncodingName } from '../../domain/text';
 import { paragraphsOf, type ParsedDocument } from '../../domain/parsed';
-import { parseDocx } from './docx';
+import type { SupportedMediaType } from '../../domain/media-types';
+import { binaryMediaTypes, parseBinary } from './binary';
 import { parseHtml } from './html';
 import { parseMarkdown } from './markdown';
-import { parsePdf } from './pdf';
-import { docxMediaType, type SupportedMediaType } from '../../domain/media-types';
+import { parseInChildProcess, type SandboxOptions } from './sandbox';
 
 export interface ParseOutcome {
   document: ParsedDocument;
@@ -13,18 +13,23 @@ export interface ParseOutcome {
   encoding: TextEncodingName | null;
 }
 
-/** Parses stored bytes of a sniffed media type into normalised headings and paragraphs. */
+/**
+ * Parses stored bytes of a sniffed media type into normalised headings and paragraphs. Compressed
+ * formats are parsed in a memory-watched child process when `sandbox` is given (the platform always
+ * gives it); text formats are parsed here, in linear time.
+ */
 export async function parseDocument(
   bytes: Buffer,
   mediaType: SupportedMediaType,
   limits: { maxInflatedBytes: number },
+  sandbox?: SandboxOptions,
 ): Promise<ParseOutcome> {
   let parsed: ParsedDocument;
   let encoding: TextEncodingName | null = null;
-  if (mediaType === 'application/pdf') {
-    parsed = await parsePdf(bytes);
-  } else if (mediaType === docxMediaType) {
-    parsed = await parseDocx(bytes, limits.maxInflatedBytes);
+  if (binaryMediaTypes.includes(mediaType)) {
+    parsed = sandbox
+      ? await parseInChildProcess(bytes, mediaType, limits, sandbox)
+      : await parseBinary(bytes, mediaType, limits);
   } else {
     const decoded = decodeText(bytes);
     encoding = decoded.encoding;

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDocx, makeDocxBomb } from '../support/fixtures';
+import { makeDocx, makeDocxBomb, makePdfBomb } from '../support/fixtures';
 import { request, search, uploadFile, waitForDocument } from '../support/http';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -9,7 +9,7 @@ let stack: TestStack;
 const uploadLimit = 1024 * 1024;
 
 beforeAll(async () => {
-  stack = await startTestStack({ MAX_UPLOAD_BYTES: String(uploadLimit) });
+  stack = await startTestStack({ MAX_UPLOAD_BYTES: String(uploadLimit), PARSER_MEMORY_MB: '256' });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -209,6 +209,20 @@ describe('accepted, then failed with a typed error', () => {
     expect(admitted.status).toBe(202);
     const document = await waitForDocument(stack.baseUrl, 'default', admitted.body.documentId as string);
     expect(document).toMatchObject({ status: 'failed', error: { code: 'decompression_limit' } });
+  });
+});
+
+describe('bombs end their parser process, not the platform', () => {
+  it('a PDF whose content stream inflates to 600 MB -> failed with decompression_limit', async () => {
+    const bomb = await makePdfBomb(600 * 1024 * 1024);
+    expect(bomb.length).toBeLessThan(uploadLimit);
+    const admitted = await uploadFile(stack.baseUrl, 'default', bomb, 'bomb.pdf');
+    expect(admitted.status).toBe(202);
+    const document = await waitForDocument(stack.baseUrl, 'default', admitted.body.documentId as string);
+    expect(document).toMatchObject({ status: 'failed', error: { code: 'decompression_limit' } });
+    expect(document.error?.message).toMatch(/256 MB/);
+    expect(document.steps.find((step) => step.step === 'parse')?.executions).toBe(1);
+    expect((await request(stack.baseUrl, 'GET', '/health/ready')).status).toBe(200);
   });
 });
 

@@ -71,6 +71,50 @@ export async function makeDocxBomb(inflatedBytes: number): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/**
+ * A valid one-page PDF whose content stream is `inflatedBytes` of spaces, Flate-compressed to a
+ * small fraction: pdf.js decodes the whole stream to extract text.
+ */
+export async function makePdfBomb(inflatedBytes: number): Promise<Buffer> {
+  const { createDeflate } = await import('node:zlib');
+  const deflate = createDeflate({ level: 9 });
+  const compressed: Buffer[] = [];
+  deflate.on('data', (part: Buffer) => compressed.push(part));
+  const done = new Promise((resolve) => deflate.on('end', resolve));
+  const block = Buffer.alloc(16 * 1024 * 1024, ' ');
+  for (let written = 0; written < inflatedBytes; written += block.length) {
+    if (!deflate.write(block.subarray(0, Math.min(block.length, inflatedBytes - written)))) {
+      await new Promise((resolve) => deflate.once('drain', resolve));
+    }
+  }
+  deflate.end();
+  await done;
+  const stream = Buffer.concat(compressed);
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << >> >>',
+  ];
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  const offsets: number[] = [];
+  const length = () => parts.reduce((sum, part) => sum + part.length, 0);
+  objects.forEach((body, i) => {
+    offsets.push(length());
+    parts.push(Buffer.from(`${i + 1} 0 obj\n${body}\nendobj\n`));
+  });
+  offsets.push(length());
+  parts.push(Buffer.from(`4 0 obj\n<< /Length ${stream.length} /Filter /FlateDecode >>\nstream\n`), stream);
+  parts.push(Buffer.from('\nendstream\nendobj\n'));
+  const xref = length();
+  const entries = offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
+  parts.push(
+    Buffer.from(
+      `xref\n0 5\n0000000000 65535 f \n${entries}trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
+    ),
+  );
+  return Buffer.concat(parts);
+}
+
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';

@@ -17,6 +17,7 @@ it('gives the embedded-profile defaults for an empty environment', () => {
     HOST: '0.0.0.0',
     DATA_DIR: '.data',
     MISSIONS_DIR: 'missions',
+    PARSER_MEMORY_MB: 1024,
     LOG_LEVEL: 'info',
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_PORT: 7233,
