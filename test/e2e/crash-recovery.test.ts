@@ -8,6 +8,7 @@ import { testEnv } from '../support/env';
 import { startEmbeddingServer, type EmbeddingServer } from '../support/embedding-server';
 import { filler } from '../support/fixtures';
 import { request, waitForDocument, type DocumentView } from '../support/http';
+import { until } from '../support/wait';
 import { freshNamespace, spawnStack, type SpawnedStack } from '../support/stack';
 
 const dimensions = 32;
@@ -34,18 +35,6 @@ function embeddingEnv(): Record<string, string> {
     EMBEDDINGS_DIMENSIONS: String(dimensions),
     EMBEDDINGS_BATCH_SIZE: '4',
   };
-}
-
-async function until(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Opens the stopped stack's database directly, to count rows independently of the API. */

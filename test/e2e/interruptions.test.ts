@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ingestWorkflowId } from '../../domain/documents';
 import { startEmbeddingServer, type EmbeddingServer } from '../support/embedding-server';
 import { request, waitForDocument } from '../support/http';
+import { until } from '../support/wait';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -21,14 +22,6 @@ afterAll(async () => {
   await stack?.stop();
   await embeddings?.close();
 });
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 it('an upload cut off by the client leaves no temporary file and no document', async () => {
   const url = new URL(stack.baseUrl);
