@@ -24,18 +24,62 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   Runtime.install({ logger: temporalRuntimeLogger(logger) });
 
-  let devServer: DevServer | null = null;
-  let platform: Platform | null = null;
+  // What start-up has started so far, shared with the signal handler.
+  const started: { devServer: DevServer | null; platform: Platform | null } = {
+    devServer: null,
+    platform: null,
+  };
   let stopping = false;
+
+  const start = async () => {
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    if (!temporalAddress) {
+      started.devServer = await launchDevServer(config, logger);
+      temporalAddress = started.devServer.address;
+    }
+    started.platform = await startPlatform({ config, temporalAddress, logger });
+    if (stopping) return;
+    const api = `http://localhost:${started.platform.apiPort}`;
+    logger.info(
+      {
+        apiUrl: api,
+        temporalAddress,
+        webUiUrl: started.devServer?.uiUrl ?? null,
+        dataDir: resolve(config.DATA_DIR),
+      },
+      'missionflow ready',
+    );
+    const webUi = started.devServer
+      ? (started.devServer.uiUrl ?? '(off: TEMPORAL_HEADLESS=true)')
+      : '(the external cluster’s own)';
+    process.stderr.write(
+      [
+        '',
+        'missionflow is ready',
+        `  API             ${api}   (OpenAPI: ${api}/openapi.json)`,
+        `  Temporal        ${temporalAddress}`,
+        `  Temporal Web UI ${webUi}`,
+        `  State           ${resolve(config.DATA_DIR)}`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+  };
+  const startup = start();
+
   const shutdown = async (signal: string) => {
     if (stopping) {
+      // A second signal means now: still do not leave the Temporal server behind.
       logger.warn({ signal }, 'second signal: exiting now');
+      if (started.devServer) process.kill(started.devServer.pid, 'SIGKILL');
       process.exit(1);
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await platform?.stop();
-    await devServer?.stop();
+    // A signal during start-up waits for it, so everything it started is stopped.
+    await startup.catch(() => undefined);
+    await started.platform?.stop();
+    await started.devServer?.stop();
     logger.info('stopped');
     process.exit(0);
   };
@@ -43,29 +87,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
-    let temporalAddress = config.TEMPORAL_ADDRESS;
-    if (!temporalAddress) {
-      devServer = await launchDevServer(config, logger);
-      temporalAddress = devServer.address;
-    }
-    platform = await startPlatform({ config, temporalAddress, logger });
-    const api = `http://localhost:${platform.apiPort}`;
-    logger.info(
-      { apiUrl: api, temporalAddress, webUiUrl: devServer?.uiUrl ?? null, dataDir: resolve(config.DATA_DIR) },
-      'missionflow ready',
-    );
-    process.stderr.write(
-      [
-        '',
-        'missionflow is ready',
-        `  API             ${api}   (OpenAPI: ${api}/openapi.json)`,
-        `  Temporal        ${temporalAddress}`,
-        `  Temporal Web UI ${devServer ? (devServer.uiUrl ?? '(off: TEMPORAL_HEADLESS=true)') : '(the external cluster’s own)'}`,
-        `  State           ${resolve(config.DATA_DIR)}`,
-        'Press Ctrl-C to stop.',
-        '',
-      ].join('\n'),
-    );
+    await startup;
   } catch (error) {
     if (error instanceof MissionflowError) {
       logger.fatal({ code: error.code, errors: error.errors }, error.message);
@@ -73,8 +95,9 @@ async function main(): Promise<void> {
     } else {
       logger.fatal({ err: error }, 'missionflow failed to start');
     }
-    await platform?.stop();
-    await devServer?.stop();
+    if (stopping) return; // the signal handler stops what was started
+    await started.platform?.stop();
+    await started.devServer?.stop();
     process.exit(1);
   }
 }

@@ -88,3 +88,32 @@ it('starts its own Temporal server with nothing configured, and Ctrl-C stops eve
   expect(isRunning(temporalPid)).toBe(false);
   expect(stack.output()).toContain('"msg":"stopped"');
 });
+
+it('a signal during start-up stops what was already started', async () => {
+  const dataDir = join(scratch, 'data');
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'workers', 'embedded.js')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_HEADLESS: 'true',
+      TEMPORAL_CLI_PATH: testEnv.temporalCliPath,
+    },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // The pid file appears as soon as the Temporal server is spawned, well before the stack is ready.
+  const pidFile = join(dataDir, 'temporal', 'server.pid');
+  let temporalPid = 0;
+  for (let i = 0; i < 400 && !temporalPid; i++) {
+    temporalPid = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
+    if (!temporalPid) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  expect(temporalPid).toBeGreaterThan(0);
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(isRunning(temporalPid)).toBe(false);
+});
