@@ -71,10 +71,16 @@ export class LocalBlobStore implements BlobStore {
     const out = createWriteStream(tmpPath, { flags: 'wx' });
     try {
       await new Promise<void>((resolve, reject) => {
+        let failed = false;
         const fail = (error: Error) => {
+          if (failed) return;
+          failed = true;
           source.unpipe(out);
+          // The temp file may still be opening: settle only once the stream has closed, or the
+          // clean-up below could run before the file exists and leave it behind.
+          if (out.closed) reject(error);
+          else out.once('close', () => reject(error));
           out.destroy();
-          reject(error);
         };
         source.on('data', (piece: Buffer) => {
           sizeBytes += piece.length;
