@@ -49,9 +49,12 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     if (known.code === 'internal')
       logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
     if (known.code === 'too_large') {
-      // The client may still be sending: the body is no longer read, and the connection closes
-      // once the answer is out, which cuts the upload.
-      res.setHeader('Connection', 'close');
+      // The client may still be sending. Stop reading (TCP backpressure halts it: the upload is
+      // cut), answer, and close a moment later. Closing at once would reset the connection while
+      // the client is still writing, which can discard the answer before it reads it.
+      req.unpipe();
+      req.pause();
+      res.on('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
     }
     res.status(known.status).type('application/problem+json').json(problemFor(known));
   };
