@@ -202,7 +202,7 @@ export function createIngestActivities(deps: IngestDependencies) {
     },
 
     async indexDocument(input: IngestInput): Promise<IndexResult> {
-      const result = await runStep(input, 'index', async () => {
+      return runStep(input, 'index', async () => {
         const document = await loadDocument(input);
         const chunkCount = await documents.markIndexed(
           input.missionId,
@@ -212,7 +212,6 @@ export function createIngestActivities(deps: IngestDependencies) {
         metrics.documentsIngested.inc({ mission: input.missionId });
         return { chunkCount };
       });
-      return result;
     },
 
     async markDocumentCancelled(input: IngestInput): Promise<void> {

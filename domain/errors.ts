@@ -19,6 +19,7 @@ export const errorCatalog = {
   },
   invalid_cartridge: { status: 422, retryable: false, title: 'The cartridge is not valid' },
   no_text: { status: 422, retryable: false, title: 'The document contains no extractable text' },
+  embedding_rejected: { status: 502, retryable: false, title: 'The embedding model refused the request' },
   not_ready: { status: 503, retryable: true, title: 'A dependency is not ready' },
   internal: { status: 500, retryable: true, title: 'Internal error' },
 } as const;

@@ -100,6 +100,7 @@ export class LocalBlobStore implements BlobStore {
         source.pipe(out);
       });
       options.inspect?.(Buffer.concat(headParts), sizeBytes);
+      await syncFile(tmpPath);
       const sha256 = hash.digest('hex');
       return { ...(await this.commit(tmpPath, sha256)), sizeBytes };
     } catch (error) {
@@ -125,15 +126,10 @@ export class LocalBlobStore implements BlobStore {
     return { ...(await this.commit(tmpPath, sha256)), sizeBytes: bytes.length };
   }
 
+  /** Moves a written and synced temporary file to its content address. */
   private async commit(tmpPath: string, sha256: string): Promise<{ key: string; sha256: string }> {
     const key = blobKeyFor(sha256);
     const finalPath = this.pathOf(key);
-    const handle = await open(tmpPath, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
     await mkdir(join(this.root, 'sha256', sha256.slice(0, 2)), { recursive: true });
     await rename(tmpPath, finalPath);
     return { key, sha256 };
@@ -150,5 +146,15 @@ export class LocalBlobStore implements BlobStore {
     } catch {
       return false;
     }
+  }
+}
+
+/** Flushes a file written through a stream to disk, so the rename that follows publishes whole bytes. */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

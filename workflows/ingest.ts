@@ -18,8 +18,7 @@ import { DocumentClassKey, IngestStatusKey, LaneKey } from '../domain/search-att
 /** Failure types that no retry can fix: the document itself is the problem. */
 const nonRetryableErrorTypes = Object.entries(errorCatalog)
   .filter(([, entry]) => !entry.retryable)
-  .map(([code]) => code)
-  .concat(['embedding_rejected']);
+  .map(([code]) => code);
 
 /**
  * Transient faults (a store or model endpoint briefly down) are retried with backoff for as long as

@@ -1,9 +1,9 @@
-// Prints the plain closing line `N passed, N failed, N skipped` from Jest's own aggregated results.
+// Ends Jest's output with the plain line `N passed, N failed, N skipped`.
+const { summaryLine } = require('../../scripts/test-summary');
+
 class SummaryReporter {
   onRunComplete(_contexts, results) {
-    const skipped = results.numPendingTests + results.numTodoTests;
-    const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
-    process.stdout.write(`\n${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`);
+    process.stdout.write(`\n${summaryLine(results)}\n`);
   }
 }
 module.exports = SummaryReporter;
