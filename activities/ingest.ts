@@ -192,7 +192,19 @@ export function createIngestActivities(deps: IngestDependencies) {
           await vectors.upsert(
             input.missionId,
             embedder.model,
-            batch.map((chunk, i) => ({ chunkId: chunk.chunkId, vector: vectorsOut[i] ?? [] })),
+            batch.map((chunk, i) => ({
+              chunkId: chunk.chunkId,
+              documentId: input.documentId,
+              contentVersion: document.contentVersion,
+              chunkIndex: chunk.chunkIndex,
+              vector: vectorsOut[i] ?? [],
+            })),
+          );
+          // Only after the vectors are stored: a crash in between re-sends this batch, never skips it.
+          await documents.markEmbedded(
+            input.missionId,
+            batch.map((chunk) => chunk.chunkId),
+            embedder.model,
           );
           vectorCount += batch.length;
           heartbeat({ vectorCount });

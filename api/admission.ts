@@ -152,7 +152,11 @@ export class Admission {
 
   /** Accepted documents whose run may never have started (a crash between the row and the start). */
   async resumeUnstarted(): Promise<number> {
-    const pending = await this.deps.documents.listUnstarted();
+    // Mission by mission: every read of mission data is scoped to one mission (row-level security).
+    const pending = [];
+    for (const mission of await this.deps.cartridges.listMissions()) {
+      pending.push(...(await this.deps.documents.listUnstarted(mission.missionId)));
+    }
     let started = 0;
     for (const document of pending) {
       try {

@@ -30,7 +30,7 @@ export class CartridgeStore {
   async activate(cartridge: Cartridge, source: string): Promise<{ version: number; changed: boolean }> {
     const missionId = cartridge.mission.id;
     const sha256 = createHash('sha256').update(JSON.stringify(cartridge)).digest('hex');
-    return this.sql.transaction(async (tx) => {
+    return this.sql.inMission(missionId, async (tx) => {
       await tx.query(
         `INSERT INTO missions (mission_id, name) VALUES ($1, $2)
          ON CONFLICT (mission_id) DO UPDATE SET name = EXCLUDED.name`,
@@ -49,13 +49,14 @@ export class CartridgeStore {
         `INSERT INTO cartridge_versions (mission_id, version, content, sha256, source) VALUES ($1, $2, $3::jsonb, $4, $5)`,
         [missionId, version, JSON.stringify(cartridge), sha256, source],
       );
+      await tx.query('UPDATE missions SET active_version = $2 WHERE mission_id = $1', [missionId, version]);
       return { version, changed: true };
     });
   }
 
   async activeVersion(missionId: string): Promise<CartridgeVersion | null> {
-    const { rows } = await this.sql.query<{ version: number }>(
-      'SELECT max(version) AS version FROM cartridge_versions WHERE mission_id = $1',
+    const { rows } = await this.sql.query<{ version: number | null }>(
+      'SELECT active_version AS version FROM missions WHERE mission_id = $1',
       [missionId],
     );
     const version = rows[0]?.version;
@@ -63,9 +64,11 @@ export class CartridgeStore {
   }
 
   async version(missionId: string, version: number): Promise<CartridgeVersion | null> {
-    const { rows } = await this.sql.query<{ content: unknown; source: string; created_at: Date }>(
-      'SELECT content, source, created_at FROM cartridge_versions WHERE mission_id = $1 AND version = $2',
-      [missionId, version],
+    const { rows } = await this.sql.inMission(missionId, (tx) =>
+      tx.query<{ content: unknown; source: string; created_at: Date }>(
+        'SELECT content, source, created_at FROM cartridge_versions WHERE mission_id = $1 AND version = $2',
+        [missionId, version],
+      ),
     );
     const row = rows[0];
     if (!row) return null;
@@ -91,9 +94,9 @@ export class CartridgeStore {
       created_at: Date;
       active_version: number;
     }>(
-      `SELECT m.mission_id, m.name, m.created_at, max(v.version) AS active_version
-       FROM missions m JOIN cartridge_versions v ON v.mission_id = m.mission_id
-       GROUP BY m.mission_id, m.name, m.created_at ORDER BY m.mission_id`,
+      // The registry is readable across missions; cartridge contents are not.
+      `SELECT mission_id, name, created_at, active_version FROM missions
+       WHERE active_version IS NOT NULL ORDER BY mission_id`,
     );
     return rows.map((row) => ({
       missionId: row.mission_id,

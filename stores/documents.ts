@@ -1,6 +1,6 @@
 import type { DocumentStatus, IngestStep } from '../domain/documents';
 import type { Chunk } from '../domain/chunking';
-import type { SqlClient } from './sql';
+import type { SqlClient, SqlExecutor } from './sql';
 
 export interface NewDocument {
   missionId: string;
@@ -140,9 +140,14 @@ export function decodeCursor(cursor: string): [string, string] | null {
 export class DocumentStore {
   constructor(private readonly sql: SqlClient) {}
 
+  /** Single statements, each in its own transaction scoped to the mission (row-level security). */
+  private scoped(missionId: string): SqlExecutor {
+    return { query: (text, params) => this.sql.inMission(missionId, (tx) => tx.query(text, params)) };
+  }
+
   /** Records an admitted document; `created` is false when (mission, sha256) already existed. */
   async admit(doc: NewDocument): Promise<{ created: boolean; document: DocumentRecord }> {
-    const inserted = await this.sql.query<DocumentRow>(
+    const inserted = await this.scoped(doc.missionId).query<DocumentRow>(
       `INSERT INTO documents (mission_id, document_id, sha256, size_bytes, media_type, title, metadata,
          blob_key, status, cartridge_version, workflow_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, 'received', $9, $10)
@@ -169,7 +174,7 @@ export class DocumentStore {
   }
 
   async get(missionId: string, documentId: string): Promise<DocumentRecord | null> {
-    const { rows } = await this.sql.query<DocumentRow>(
+    const { rows } = await this.scoped(missionId).query<DocumentRow>(
       'SELECT * FROM documents WHERE mission_id = $1 AND document_id = $2',
       [missionId, documentId],
     );
@@ -191,7 +196,7 @@ export class DocumentStore {
       where += ` AND (created_at, document_id) < ($${params.length - 1}::timestamptz, $${params.length})`;
     }
     params.push(options.limit + 1);
-    const { rows } = await this.sql.query<DocumentRow & { created_at_exact: string }>(
+    const { rows } = await this.scoped(missionId).query<DocumentRow & { created_at_exact: string }>(
       `SELECT *, created_at::text AS created_at_exact FROM documents WHERE ${where}
        ORDER BY created_at DESC, document_id DESC LIMIT $${params.length}`,
       params,
@@ -206,10 +211,10 @@ export class DocumentStore {
   }
 
   /** Documents accepted but whose run may never have started (e.g. a crash right after admission). */
-  async listUnstarted(limit = 1000): Promise<DocumentRecord[]> {
-    const { rows } = await this.sql.query<DocumentRow>(
-      `SELECT * FROM documents WHERE status = 'received' ORDER BY created_at LIMIT $1`,
-      [limit],
+  async listUnstarted(missionId: string, limit = 1000): Promise<DocumentRecord[]> {
+    const { rows } = await this.scoped(missionId).query<DocumentRow>(
+      `SELECT * FROM documents WHERE mission_id = $1 AND status = 'received' ORDER BY created_at LIMIT $2`,
+      [missionId, limit],
     );
     return rows.map(toRecord);
   }
@@ -219,7 +224,7 @@ export class DocumentStore {
     documentId: string,
     routing: { documentClass: string; lane: string; rule: string | null },
   ): Promise<void> {
-    await this.sql.query(
+    await this.scoped(missionId).query(
       `UPDATE documents SET document_class = $3, lane = $4, routing_rule = $5,
          status = CASE WHEN status = 'received' THEN 'processing' ELSE status END, updated_at = now()
        WHERE mission_id = $1 AND document_id = $2`,
@@ -228,7 +233,7 @@ export class DocumentStore {
   }
 
   async recordEncoding(missionId: string, documentId: string, encoding: string | null): Promise<void> {
-    await this.sql.query(
+    await this.scoped(missionId).query(
       'UPDATE documents SET text_encoding = $3, updated_at = now() WHERE mission_id = $1 AND document_id = $2',
       [missionId, documentId, encoding],
     );
@@ -236,7 +241,7 @@ export class DocumentStore {
 
   /** Makes the document's chunks searchable and the document indexed, atomically. */
   async markIndexed(missionId: string, documentId: string, contentVersion: number): Promise<number> {
-    return this.sql.transaction(async (tx) => {
+    return this.sql.inMission(missionId, async (tx) => {
       await tx.query(
         `UPDATE chunks SET searchable = true
          WHERE mission_id = $1 AND document_id = $2 AND content_version = $3 AND NOT searchable`,
@@ -259,7 +264,7 @@ export class DocumentStore {
 
   /** A cancelled run; a document that already finished keeps its status. */
   async markCancelled(missionId: string, documentId: string): Promise<void> {
-    await this.sql.query(
+    await this.scoped(missionId).query(
       `UPDATE documents SET status = 'cancelled', updated_at = now()
        WHERE mission_id = $1 AND document_id = $2 AND status IN ('received', 'processing')`,
       [missionId, documentId],
@@ -267,7 +272,7 @@ export class DocumentStore {
   }
 
   async markFailed(missionId: string, documentId: string, code: string, message: string): Promise<void> {
-    await this.sql.query(
+    await this.scoped(missionId).query(
       `UPDATE documents SET status = 'failed', error_code = $3, error_message = $4, updated_at = now()
        WHERE mission_id = $1 AND document_id = $2`,
       [missionId, documentId, code, message.slice(0, 2000)],
@@ -277,7 +282,7 @@ export class DocumentStore {
   // ---- step log: what each step produced, so a resumed run never redoes a finished step ----
 
   async stepResult<T>(missionId: string, documentId: string, step: IngestStep): Promise<T | null> {
-    const { rows } = await this.sql.query<{ result: T }>(
+    const { rows } = await this.scoped(missionId).query<{ result: T }>(
       `SELECT result FROM document_steps WHERE mission_id = $1 AND document_id = $2 AND step = $3 AND status = 'done'`,
       [missionId, documentId, step],
     );
@@ -285,7 +290,7 @@ export class DocumentStore {
   }
 
   async beginStep(missionId: string, documentId: string, step: IngestStep): Promise<void> {
-    await this.sql.query(
+    await this.scoped(missionId).query(
       `INSERT INTO document_steps (mission_id, document_id, step, status, executions, started_at)
        VALUES ($1, $2, $3, 'running', 1, now())
        ON CONFLICT (mission_id, document_id, step) DO UPDATE
@@ -301,7 +306,7 @@ export class DocumentStore {
     step: IngestStep,
     result: unknown,
   ): Promise<void> {
-    await this.sql.query(
+    await this.scoped(missionId).query(
       `UPDATE document_steps SET status = 'done', result = $4::jsonb, last_error = NULL, finished_at = now(),
          duration_ms = GREATEST(0, (EXTRACT(EPOCH FROM (now() - started_at)) * 1000)::int)
        WHERE mission_id = $1 AND document_id = $2 AND step = $3`,
@@ -310,7 +315,7 @@ export class DocumentStore {
   }
 
   async failStep(missionId: string, documentId: string, step: IngestStep, error: string): Promise<void> {
-    await this.sql.query(
+    await this.scoped(missionId).query(
       `UPDATE document_steps SET status = 'failed', last_error = $4
        WHERE mission_id = $1 AND document_id = $2 AND step = $3`,
       [missionId, documentId, step, error.slice(0, 2000)],
@@ -318,7 +323,7 @@ export class DocumentStore {
   }
 
   async steps(missionId: string, documentId: string): Promise<StepRecord[]> {
-    const { rows } = await this.sql.query<{
+    const { rows } = await this.scoped(missionId).query<{
       step: string;
       status: StepRecord['status'];
       executions: number;
@@ -356,7 +361,7 @@ export class DocumentStore {
     language: string,
   ): Promise<void> {
     const batchSize = 200;
-    await this.sql.transaction(async (tx) => {
+    await this.sql.inMission(missionId, async (tx) => {
       for (let start = 0; start < chunks.length; start += batchSize) {
         const batch = chunks.slice(start, start + batchSize);
         const params: unknown[] = [missionId, documentId, contentVersion, language];
@@ -383,35 +388,58 @@ export class DocumentStore {
   }
 
   async countChunks(missionId: string, documentId: string, contentVersion: number): Promise<number> {
-    const { rows } = await this.sql.query<{ n: number }>(
+    const { rows } = await this.scoped(missionId).query<{ n: number }>(
       'SELECT count(*)::int AS n FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version = $3',
       [missionId, documentId, contentVersion],
     );
     return rows[0]?.n ?? 0;
   }
 
-  /** Chunks still lacking a vector from `model`, in index order, so embedding resumes where it stopped. */
+  /**
+   * Chunks not yet embedded by `model`, in index order, so embedding resumes where it stopped.
+   * `embedding_model` records that the vector store holds the chunk's vector, wherever it lives.
+   */
   async chunksToEmbed(
     missionId: string,
     documentId: string,
     contentVersion: number,
     model: string,
     limit: number,
-  ): Promise<Array<{ chunkId: string; text: string; heading: string | null }>> {
-    const { rows } = await this.sql.query<{ chunk_id: string; text: string; heading: string | null }>(
-      `SELECT chunk_id, text, heading FROM chunks
+  ): Promise<Array<{ chunkId: string; chunkIndex: number; text: string; heading: string | null }>> {
+    const { rows } = await this.scoped(missionId).query<{
+      chunk_id: string;
+      chunk_index: number;
+      text: string;
+      heading: string | null;
+    }>(
+      `SELECT chunk_id, chunk_index, text, heading FROM chunks
        WHERE mission_id = $1 AND document_id = $2 AND content_version = $3
-         AND (embedding IS NULL OR embedding_model IS DISTINCT FROM $4)
+         AND embedding_model IS DISTINCT FROM $4
        ORDER BY chunk_index LIMIT $5`,
       [missionId, documentId, contentVersion, model, limit],
     );
-    return rows.map((row) => ({ chunkId: row.chunk_id, text: row.text, heading: row.heading }));
+    return rows.map((row) => ({
+      chunkId: row.chunk_id,
+      chunkIndex: row.chunk_index,
+      text: row.text,
+      heading: row.heading,
+    }));
+  }
+
+  /** Records that the vector store now holds these chunks' vectors from `model`. */
+  async markEmbedded(missionId: string, chunkIds: readonly string[], model: string): Promise<void> {
+    if (chunkIds.length === 0) return;
+    await this.scoped(missionId).query(
+      `UPDATE chunks SET embedding_model = $3
+       WHERE mission_id = $1 AND chunk_id = ANY($2::text[]) AND embedding_model IS DISTINCT FROM $3`,
+      [missionId, chunkIds, model],
+    );
   }
 
   /** Searchable chunks by id, with their document title, for search results. */
   async chunksById(missionId: string, chunkIds: readonly string[]): Promise<Map<string, StoredChunk>> {
     if (chunkIds.length === 0) return new Map();
-    const { rows } = await this.sql.query<{
+    const { rows } = await this.scoped(missionId).query<{
       chunk_id: string;
       document_id: string;
       chunk_index: number;
@@ -446,7 +474,7 @@ export class DocumentStore {
     language: string,
     limit: number,
   ): Promise<Array<{ chunkId: string; rank: number }>> {
-    const { rows } = await this.sql.query<{ chunk_id: string; rank: number }>(
+    const { rows } = await this.scoped(missionId).query<{ chunk_id: string; rank: number }>(
       `SELECT c.chunk_id, ts_rank_cd(c.search_vector, q) AS rank
        FROM chunks c, websearch_to_tsquery($2::regconfig, $3) q
        WHERE c.mission_id = $1 AND c.searchable AND c.search_vector @@ q

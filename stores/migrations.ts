@@ -1,17 +1,48 @@
-import type { SqlClient } from './sql';
+import { missionSetting, type SqlClient } from './sql';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  /**
+   * A PostgreSQL extension the migration needs. Where it is not available (a server without
+   * pgvector, whose vectors live in Qdrant) the migration is left unapplied, and applies later if
+   * the extension appears.
+   */
+  requiresExtension?: string;
+}
+
+/** The role the platform works as: neither superuser nor BYPASSRLS, so row-level security holds. */
+export const applicationRole = 'missionflow_app';
+
+/** Mission tables every row of which belongs to one mission, guarded by row-level security. */
+export const missionTables = ['cartridge_versions', 'documents', 'document_steps', 'chunks'] as const;
+
+/**
+ * Row-level security for one mission table: rows are visible and writable only inside a
+ * transaction scoped to their mission (SqlClient.inMission). FORCE makes it hold for the table's
+ * owner too; only superusers and BYPASSRLS roles escape, and the platform refuses to run as those.
+ */
+export function missionIsolationSql(table: string): string {
+  const sameMission = `mission_id = current_setting('${missionSetting}', true)`;
+  return `
+    ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
+    CREATE POLICY ${table}_mission_isolation ON ${table} USING (${sameMission}) WITH CHECK (${sameMission});
+  `;
+}
 
 /**
  * Versioned schema migrations, applied in order inside one transaction each and recorded in
  * schema_migrations. Plain PostgreSQL so the same list runs on PGlite and on a real server.
- * Never edit a released migration: add the next one.
+ * Never change what a released migration does: add the next one. (Migration 1 once also created
+ * the pgvector column; that moved to migration 2 unchanged, which is a no-op where it exists.)
  */
-export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export const migrations: readonly Migration[] = [
   {
     version: 1,
     name: 'documents, steps, chunks, cartridges',
     sql: `
-      CREATE EXTENSION IF NOT EXISTS vector;
-
       CREATE TABLE missions (
         mission_id text PRIMARY KEY,
         name text NOT NULL,
@@ -81,7 +112,6 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
         heading text,
         text text NOT NULL,
         search_vector tsvector NOT NULL,
-        embedding vector,
         embedding_model text,
         searchable boolean NOT NULL DEFAULT false,
         PRIMARY KEY (mission_id, document_id, content_version, chunk_index),
@@ -92,9 +122,41 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX chunks_searchable ON chunks (mission_id, searchable);
     `,
   },
+  {
+    version: 2,
+    name: 'pgvector embeddings on chunk rows',
+    requiresExtension: 'vector',
+    sql: `
+      CREATE EXTENSION IF NOT EXISTS vector;
+      ALTER TABLE chunks ADD COLUMN IF NOT EXISTS embedding vector;
+    `,
+  },
+  {
+    version: 3,
+    name: 'mission registry and row-level security',
+    sql: `
+      ALTER TABLE missions ADD COLUMN active_version integer;
+      UPDATE missions m SET active_version = (
+        SELECT max(version) FROM cartridge_versions v WHERE v.mission_id = m.mission_id);
+      ALTER TABLE missions ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE missions FORCE ROW LEVEL SECURITY;
+      CREATE POLICY missions_listed ON missions FOR SELECT USING (true);
+      CREATE POLICY missions_registered ON missions FOR INSERT
+        WITH CHECK (mission_id = current_setting('${missionSetting}', true));
+      CREATE POLICY missions_updated ON missions FOR UPDATE
+        USING (mission_id = current_setting('${missionSetting}', true))
+        WITH CHECK (mission_id = current_setting('${missionSetting}', true));
+      ${missionTables.map(missionIsolationSql).join('\n')}
+    `,
+  },
 ];
 
-export async function migrate(sql: SqlClient): Promise<number[]> {
+/**
+ * Applies pending migrations. `grantTo` names the application's role when migrations run as the
+ * schema owner (DATABASE_MIGRATION_URL): it gets data access to every table and nothing more.
+ */
+
+export async function migrate(sql: SqlClient, options: { grantTo?: string } = {}): Promise<number[]> {
   await sql.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version integer PRIMARY KEY,
     name text NOT NULL,
@@ -105,6 +167,8 @@ export async function migrate(sql: SqlClient): Promise<number[]> {
   const appliedNow: number[] = [];
   for (const migration of migrations) {
     if (applied.has(migration.version)) continue;
+    if (migration.requiresExtension && !(await extensionAvailable(sql, migration.requiresExtension)))
+      continue;
     await sql.transaction(async (tx) => {
       for (const statement of splitStatements(migration.sql)) await tx.query(statement);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
@@ -114,7 +178,25 @@ export async function migrate(sql: SqlClient): Promise<number[]> {
     });
     appliedNow.push(migration.version);
   }
+  if (options.grantTo) await grantDataAccess(sql, options.grantTo);
   return appliedNow;
+}
+
+async function extensionAvailable(sql: SqlClient, name: string): Promise<boolean> {
+  const { rows } = await sql.query('SELECT 1 FROM pg_available_extensions WHERE name = $1', [name]);
+  return rows.length > 0;
+}
+
+const roleNamePattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+async function grantDataAccess(sql: SqlClient, role: string): Promise<void> {
+  // A role name cannot be a bind parameter; it is checked against a strict pattern instead.
+  if (!roleNamePattern.test(role)) throw new Error(`refusing to grant to role name ${JSON.stringify(role)}`);
+  await sql.transaction(async (tx) => {
+    await tx.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+    await tx.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+    await tx.query(`REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM ${role}`);
+  });
 }
 
 /** Migrations hold no semicolons inside literals or bodies, so a plain split is exact. */

@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import type { SqlClient, SqlExecutor } from './sql';
+import { applicationRole, migrate } from './migrations';
+import { missionScoped, type SqlClient, type SqlExecutor } from './sql';
 
 /**
  * Embedded PostgreSQL (PGlite, WASM) with pgvector. One process owns the data directory, which is
@@ -15,9 +16,43 @@ export async function openPglite(dataDir?: string): Promise<SqlClient> {
       return { rows: result.rows };
     },
   });
+  const transaction: SqlClient['transaction'] = (work) => db.transaction((tx) => work(executor(tx)));
   return {
     ...executor(db),
-    transaction: (work) => db.transaction((tx) => work(executor(tx))),
+    transaction,
+    inMission: missionScoped(transaction),
     close: () => db.close(),
   };
+}
+
+/**
+ * The embedded profile's database, migrated, with the session then switched to the application
+ * role: like the services profile it is neither superuser nor BYPASSRLS, so row-level security
+ * holds here too (a superuser session would see every mission). The switch guards against a query
+ * that forgets its mission, not against code in this process, which could RESET ROLE.
+ */
+export async function openEmbeddedDatabase(
+  dataDir?: string,
+): Promise<{ sql: SqlClient; appliedMigrations: number[] }> {
+  const sql = await openPglite(dataDir);
+  try {
+    return { sql, appliedMigrations: await prepareEmbeddedDatabase(sql) };
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+}
+
+/** Migrates as the database owner, then continues as the application role. Idempotent. */
+export async function prepareEmbeddedDatabase(sql: SqlClient): Promise<number[]> {
+  await sql.query('RESET ROLE');
+  // A DO block, because CREATE ROLE has no IF NOT EXISTS.
+  await sql.query(`DO $do$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${applicationRole}') THEN
+      CREATE ROLE ${applicationRole} NOSUPERUSER NOBYPASSRLS;
+    END IF;
+  END $do$`);
+  const applied = await migrate(sql, { grantTo: applicationRole });
+  await sql.query(`SET ROLE ${applicationRole}`);
+  return applied;
 }

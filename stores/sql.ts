@@ -8,7 +8,25 @@ export interface SqlExecutor {
 
 export interface SqlClient extends SqlExecutor {
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * A transaction scoped to one mission: it sets `missionflow.mission_id` for the transaction only
+   * (`set_config(..., true)`, the function form of SET LOCAL), which the row-level security
+   * policies check. Every read or write of mission data goes through here.
+   */
+  inMission<T>(missionId: string, work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** The setting the row-level security policies compare each row's mission_id with. */
+export const missionSetting = 'missionflow.mission_id';
+
+/** `inMission` for any client: its own transaction, with the mission set first. */
+export function missionScoped(transaction: SqlClient['transaction']): SqlClient['inMission'] {
+  return (missionId, work) =>
+    transaction(async (tx) => {
+      await tx.query('SELECT set_config($1, $2, true)', [missionSetting, missionId]);
+      return work(tx);
+    });
 }
 
 /** pgvector's text form, e.g. "[0.1,0.2]"; passed as a parameter and cast with ::vector. */

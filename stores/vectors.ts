@@ -1,20 +1,41 @@
 import { toVectorLiteral, type SqlClient } from './sql';
 
+/** One chunk's vector, keyed like the chunk itself (mission, document, content version, index). */
 export interface VectorPoint {
   chunkId: string;
+  documentId: string;
+  contentVersion: number;
+  chunkIndex: number;
   vector: number[];
 }
 
-/** Where chunk vectors live: pgvector in the embedded profile, Qdrant in the services profile. */
+export interface VectorCandidate {
+  chunkId: string;
+  distance: number;
+}
+
+/**
+ * Where chunk vectors live: pgvector in the embedded profile, Qdrant in the services profile.
+ * Whether a chunk may be *returned* is decided by the relational store (its `searchable` flag):
+ * candidates from here are always re-checked there, so a version swap is atomic for search.
+ */
 export interface VectorStore {
+  /** Idempotent: the same point written twice leaves one vector. */
   upsert(missionId: string, model: string, points: readonly VectorPoint[]): Promise<void>;
-  /** Nearest searchable chunks of the mission by cosine distance, best first. */
+  /** Nearest chunks of the mission by cosine distance, best first. */
   search(
     missionId: string,
     model: string,
     vector: readonly number[],
     limit: number,
-  ): Promise<Array<{ chunkId: string; distance: number }>>;
+  ): Promise<VectorCandidate[]>;
+  /** Drops the document's vectors: every content version, or every one but `exceptContentVersion`. */
+  removeDocument(
+    missionId: string,
+    documentId: string,
+    options?: { exceptContentVersion?: number },
+  ): Promise<void>;
+  close?(): Promise<void>;
 }
 
 /** pgvector: vectors sit on the chunk rows themselves, so a chunk and its vector cannot drift apart. */
@@ -23,11 +44,13 @@ export class PgVectorStore implements VectorStore {
 
   async upsert(missionId: string, model: string, points: readonly VectorPoint[]): Promise<void> {
     if (points.length === 0) return;
-    await this.sql.query(
-      `UPDATE chunks c SET embedding = v.embedding::vector, embedding_model = $2
-       FROM (SELECT unnest($3::text[]) AS chunk_id, unnest($4::text[]) AS embedding) v
-       WHERE c.mission_id = $1 AND c.chunk_id = v.chunk_id`,
-      [missionId, model, points.map((p) => p.chunkId), points.map((p) => toVectorLiteral(p.vector))],
+    await this.sql.inMission(missionId, (tx) =>
+      tx.query(
+        `UPDATE chunks c SET embedding = v.embedding::vector, embedding_model = $2
+         FROM (SELECT unnest($3::text[]) AS chunk_id, unnest($4::text[]) AS embedding) v
+         WHERE c.mission_id = $1 AND c.chunk_id = v.chunk_id`,
+        [missionId, model, points.map((p) => p.chunkId), points.map((p) => toVectorLiteral(p.vector))],
+      ),
     );
   }
 
@@ -36,13 +59,30 @@ export class PgVectorStore implements VectorStore {
     model: string,
     vector: readonly number[],
     limit: number,
-  ): Promise<Array<{ chunkId: string; distance: number }>> {
-    const { rows } = await this.sql.query<{ chunk_id: string; distance: number }>(
-      `SELECT chunk_id, embedding <=> $3::vector AS distance FROM chunks
-       WHERE mission_id = $1 AND embedding_model = $2 AND searchable AND embedding IS NOT NULL
-       ORDER BY distance, chunk_id LIMIT $4`,
-      [missionId, model, toVectorLiteral(vector), limit],
+  ): Promise<VectorCandidate[]> {
+    const { rows } = await this.sql.inMission(missionId, (tx) =>
+      tx.query<{ chunk_id: string; distance: number }>(
+        `SELECT chunk_id, embedding <=> $3::vector AS distance FROM chunks
+         WHERE mission_id = $1 AND embedding_model = $2 AND searchable AND embedding IS NOT NULL
+         ORDER BY distance, chunk_id LIMIT $4`,
+        [missionId, model, toVectorLiteral(vector), limit],
+      ),
     );
     return rows.map((row) => ({ chunkId: row.chunk_id, distance: Number(row.distance) }));
+  }
+
+  async removeDocument(
+    missionId: string,
+    documentId: string,
+    options: { exceptContentVersion?: number } = {},
+  ): Promise<void> {
+    await this.sql.inMission(missionId, (tx) =>
+      tx.query(
+        `UPDATE chunks SET embedding = NULL, embedding_model = NULL
+         WHERE mission_id = $1 AND document_id = $2 AND content_version IS DISTINCT FROM $3
+           AND embedding_model IS NOT NULL`,
+        [missionId, documentId, options.exceptContentVersion ?? null],
+      ),
+    );
   }
 }

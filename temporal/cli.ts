@@ -22,7 +22,7 @@ export function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheHome, 'missionflow', 'temporal-cli', pinnedCliVersion);
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return (await stat(path)).isFile();

@@ -152,10 +152,15 @@ async function waitUntilServing(address: string, timeoutMs: number): Promise<voi
   );
 }
 
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+/** Asks a child to stop (SIGTERM unless told), kills it after `graceMs`; resolves once it exited. */
+export async function stopChild(
+  child: ChildProcess,
+  graceMs = 10_000,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);

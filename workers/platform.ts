@@ -15,8 +15,7 @@ import { LocalBlobStore } from '../stores/blobs';
 import { CartridgeStore } from '../stores/cartridges';
 import { DocumentStore } from '../stores/documents';
 import { readMissionCartridges } from '../stores/mission-files';
-import { migrate } from '../stores/migrations';
-import { openPglite } from '../stores/pglite';
+import { openEmbeddedDatabase } from '../stores/pglite';
 import type { SqlClient } from '../stores/sql';
 import { PgVectorStore } from '../stores/vectors';
 import { ensureNamespace } from '../temporal/namespace';
@@ -69,10 +68,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const missionCartridges = await readMissionCartridges(resolve(config.MISSIONS_DIR));
     const dataDir = resolve(config.DATA_DIR);
     await mkdir(dataDir, { recursive: true });
-    const sql = await openPglite(join(dataDir, 'pglite'));
+    const { sql, appliedMigrations } = await openEmbeddedDatabase(join(dataDir, 'pglite'));
     cleanups.push(() => sql.close());
-    const applied = await migrate(sql);
-    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    if (appliedMigrations.length > 0) logger.info({ migrations: appliedMigrations }, 'database migrated');
 
     const documents = new DocumentStore(sql);
     const cartridges = new CartridgeStore(sql);

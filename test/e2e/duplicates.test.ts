@@ -32,16 +32,14 @@ it('20 concurrent submissions of the same bytes give one document, one run, one 
   const document = await waitForDocument(stack.baseUrl, 'default', documentId);
   expect(document.status).toBe('indexed');
 
-  const { rows: documents } = await stack.platform.sql.query<{ n: number }>(
+  const inDefault = <Row>(text: string, params: unknown[]) =>
+    stack.platform.sql.inMission('default', (tx) => tx.query<Row>(text, params));
+  const { rows: documents } = await inDefault<{ n: number }>(
     'SELECT count(*)::int AS n FROM documents WHERE mission_id = $1',
     ['default'],
   );
   expect(documents[0]?.n).toBe(1);
-  const { rows: chunks } = await stack.platform.sql.query<{
-    n: number;
-    distinct_ids: number;
-    vectors: number;
-  }>(
+  const { rows: chunks } = await inDefault<{ n: number; distinct_ids: number; vectors: number }>(
     `SELECT count(*)::int AS n, count(DISTINCT chunk_id)::int AS distinct_ids, count(embedding)::int AS vectors
      FROM chunks WHERE mission_id = $1 AND document_id = $2`,
     ['default', documentId],

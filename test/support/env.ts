@@ -11,6 +11,10 @@ export const testEnv = {
   get temporalCliPath(): string {
     return required('MF_TEST_TEMPORAL_CLI');
   },
+  /** Superuser URL of the test run's PostgreSQL server (scratch databases are created through it). */
+  get postgresAdminUrl(): string {
+    return required('MF_TEST_POSTGRES_ADMIN_URL');
+  },
 };
 
 export const repoRoot = join(__dirname, '..', '..');

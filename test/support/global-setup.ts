@@ -4,21 +4,32 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { startScratchDevServer, type DevServer } from '../../temporal/dev-server';
 import { repoRoot } from './env';
+import { startTestServices, stopTestServices } from './services';
+import type { RunningService } from './services/service';
 
 declare global {
   var __missionflowDevServer: DevServer | undefined;
+  var __missionflowServices: RunningService[] | undefined;
 }
 
 /**
  * Once per test run: resolve (or build) the Temporal CLI, start one in-memory dev server on a free
- * loopback port, and bundle the workflow code once for every worker the tests start.
+ * loopback port, start the real stores the services profile uses (PostgreSQL, Redis, Neo4j, an S3
+ * server), and bundle the workflow code once for every worker the tests start.
  */
 export default async function globalSetup(): Promise<void> {
   const reports = join(repoRoot, '.reports');
   await mkdir(reports, { recursive: true });
   const say = (message: string) => process.stderr.write(`[test set-up] ${message}\n`);
   const started = Date.now();
-  const server = await startScratchDevServer({ logFile: join(reports, 'temporal-dev-server.log'), say });
+  const servicesStarting = startTestServices(reports, say);
+  const server = await startScratchDevServer({
+    logFile: join(reports, 'temporal-dev-server.log'),
+    say,
+  }).catch(async (error: unknown) => {
+    await servicesStarting.then(({ services }) => stopTestServices(services)).catch(() => undefined);
+    throw error;
+  });
   globalThis.__missionflowDevServer = server;
   // If Jest dies before its teardown, do not leave the server running.
   process.once('exit', () => {
@@ -35,6 +46,13 @@ export default async function globalSetup(): Promise<void> {
   });
   const bundlePath = join(reports, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);
+
+  const { services, env } = await servicesStarting.catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
+  });
+  globalThis.__missionflowServices = services;
+  Object.assign(process.env, env);
 
   process.env.MF_TEST_TEMPORAL_ADDRESS = server.address;
   process.env.MF_TEST_WORKFLOW_BUNDLE = bundlePath;
