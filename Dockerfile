@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# missionflow's image: the API and every worker run from it (docker-compose.yml picks the process
+# with `node dist/workers/run.js api | workflows | lane <lane>`).
+
+# The Node version the project is developed and tested on (package.json: engines).
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+# ---------------------------------------------------------------- build: compile, then drop dev deps
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+
+COPY package.json package-lock.json ./
+# --ignore-scripts: the developers' npm (11) runs no dependency install scripts unless package.json
+# approves them, and none is needed (Temporal's core bridge ships prebuilt binaries). The image's npm
+# (10) would run them all, and @parcel/watcher's would try to compile native code here.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+
+COPY . .
+RUN npm run build \
+  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+# ---------------------------------------------------------------- runtime
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    MISSIONS_DIR=/app/missions \
+    DATA_DIR=/app/.data
+WORKDIR /app
+
+# Owned by root and read-only to the process: code, dependencies and the default cartridges.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/missions ./missions
+COPY --from=build /app/deploy/compose/worker-healthcheck.js ./deploy/compose/worker-healthcheck.js
+
+# The only writable place: spooled uploads and other scratch files. Lasting state lives in the
+# stores (PostgreSQL, Qdrant, Neo4j, Redis, S3), never in the container.
+RUN mkdir -p /app/.data && chown node:node /app/.data
+
+# The unprivileged user the official Node image provides (uid 1000).
+USER node
+
+EXPOSE 3000
+CMD ["node", "dist/workers/run.js", "api"]
