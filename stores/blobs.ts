@@ -27,12 +27,86 @@ export interface BlobStore {
   putBytes(bytes: Uint8Array): Promise<StoredBlob>;
   get(key: string): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
+  /**
+   * Removes the blob; deleting a key that is not there is not an error, so a retried deletion
+   * succeeds. Content addressing shares bytes between documents: the caller checks that nothing
+   * else references the key first.
+   */
+  delete(key: string): Promise<void>;
 }
 
 const keyPattern = /^sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/;
 
 export function blobKeyFor(sha256: string): string {
   return `sha256/${sha256.slice(0, 2)}/${sha256}`;
+}
+
+export function isBlobKey(key: string): boolean {
+  return keyPattern.test(key);
+}
+
+/** Keys become file paths and object names: anything but a content address could escape the store. */
+export function assertBlobKey(key: string): void {
+  if (!isBlobKey(key)) throw new Error(`invalid blob key: ${key}`);
+}
+
+/**
+ * Copies `source` into a new file at `path` while hashing it, and runs `inspect` once the whole
+ * stream is in. Throws the same `too_large` error for every store as soon as `maxBytes` is passed,
+ * without reading the rest. The caller owns the file: it commits it, and removes it on any failure.
+ */
+export async function spoolStream(
+  source: Readable,
+  path: string,
+  options: PutStreamOptions,
+): Promise<{ sha256: string; sizeBytes: number }> {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  const headLimit = options.inspectBytes ?? 0;
+  const headParts: Buffer[] = [];
+  let headLength = 0;
+  const out = createWriteStream(path, { flags: 'wx' });
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed) return;
+      failed = true;
+      source.unpipe(out);
+      // The file may still be opening: settle only once the stream has closed, or the caller's
+      // clean-up could run before the file exists and leave it behind.
+      if (out.closed) reject(error);
+      else out.once('close', () => reject(error));
+      out.destroy();
+    };
+    source.on('data', (piece: Buffer) => {
+      sizeBytes += piece.length;
+      if (sizeBytes > options.maxBytes) {
+        fail(new MissionflowError('too_large', `the document exceeds ${options.maxBytes} bytes`));
+        return;
+      }
+      hash.update(piece);
+      if (headLength < headLimit) {
+        headParts.push(piece.subarray(0, headLimit - headLength));
+        headLength += Math.min(piece.length, headLimit - headLength);
+      }
+    });
+    source.on('error', fail);
+    out.on('error', fail);
+    out.on('finish', resolve);
+    source.pipe(out);
+  });
+  options.inspect?.(Buffer.concat(headParts), sizeBytes);
+  return { sha256: hash.digest('hex'), sizeBytes };
+}
+
+/** Removes every file in a folder of temporary uploads; a missing folder holds none. */
+export async function removeTemporaryFiles(dir: string): Promise<number> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    throw error;
+  });
+  await Promise.all(names.map((name) => rm(join(dir, name), { force: true })));
+  return names.length;
 }
 
 /**
@@ -48,14 +122,11 @@ export class LocalBlobStore implements BlobStore {
    * Only for start-up, when this process owns the folder and no upload is in flight.
    */
   async sweepTemporaryFiles(): Promise<number> {
-    const tmpDir = join(this.root, 'tmp');
-    const names = await readdir(tmpDir).catch(() => [] as string[]);
-    await Promise.all(names.map((name) => rm(join(tmpDir, name), { force: true })));
-    return names.length;
+    return removeTemporaryFiles(join(this.root, 'tmp'));
   }
 
   private pathOf(key: string): string {
-    if (!keyPattern.test(key)) throw new Error(`invalid blob key: ${key}`);
+    assertBlobKey(key);
     return join(this.root, key);
   }
 
@@ -63,45 +134,9 @@ export class LocalBlobStore implements BlobStore {
     const tmpDir = join(this.root, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmpPath = join(tmpDir, randomUUID());
-    const hash = createHash('sha256');
-    let sizeBytes = 0;
-    const headLimit = options.inspectBytes ?? 0;
-    const headParts: Buffer[] = [];
-    let headLength = 0;
-    const out = createWriteStream(tmpPath, { flags: 'wx' });
     try {
-      await new Promise<void>((resolve, reject) => {
-        let failed = false;
-        const fail = (error: Error) => {
-          if (failed) return;
-          failed = true;
-          source.unpipe(out);
-          // The temp file may still be opening: settle only once the stream has closed, or the
-          // clean-up below could run before the file exists and leave it behind.
-          if (out.closed) reject(error);
-          else out.once('close', () => reject(error));
-          out.destroy();
-        };
-        source.on('data', (piece: Buffer) => {
-          sizeBytes += piece.length;
-          if (sizeBytes > options.maxBytes) {
-            fail(new MissionflowError('too_large', `the document exceeds ${options.maxBytes} bytes`));
-            return;
-          }
-          hash.update(piece);
-          if (headLength < headLimit) {
-            headParts.push(piece.subarray(0, headLimit - headLength));
-            headLength += Math.min(piece.length, headLimit - headLength);
-          }
-        });
-        source.on('error', fail);
-        out.on('error', fail);
-        out.on('finish', resolve);
-        source.pipe(out);
-      });
-      options.inspect?.(Buffer.concat(headParts), sizeBytes);
+      const { sha256, sizeBytes } = await spoolStream(source, tmpPath, options);
       await syncFile(tmpPath);
-      const sha256 = hash.digest('hex');
       return { ...(await this.commit(tmpPath, sha256)), sizeBytes };
     } catch (error) {
       await rm(tmpPath, { force: true });
@@ -140,12 +175,20 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async exists(key: string): Promise<boolean> {
+    if (!isBlobKey(key)) return false;
     try {
       await stat(this.pathOf(key));
       return true;
-    } catch {
-      return false;
+    } catch (error) {
+      // Only "not there" means false; a permission or I/O error must not pass for a missing blob.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      throw error;
     }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
   }
 }
 

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { goInstallCached, isExecutable, missionflowCacheDir, onPath, type Say } from './tools';
+
+export { isExecutable };
 
 const run = promisify(execFile);
 
@@ -15,27 +16,8 @@ export interface CliResolution {
   source: 'TEMPORAL_CLI_PATH' | 'PATH' | 'cache' | 'download' | 'go install';
 }
 
-type Say = (message: string) => void;
-
 export function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const cacheHome = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheHome, 'missionflow', 'temporal-cli', pinnedCliVersion);
-}
-
-export async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | null> {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && (await isExecutable(join(dir, name)))) return join(dir, name);
-  }
-  return null;
+  return missionflowCacheDir(env, 'temporal-cli', pinnedCliVersion);
 }
 
 /**
@@ -69,7 +51,16 @@ export async function resolveTemporalCli(
     `Temporal CLI download unavailable (${downloadError?.message ?? 'no binary'}); building it with go install`,
   );
 
-  await goInstall(cacheDir, env, say);
+  await goInstallCached({
+    module: 'github.com/temporalio/cli/cmd/temporal',
+    version: pinnedCliVersion,
+    binary: 'temporal',
+    cacheDir,
+    env,
+    say,
+    withoutGo:
+      'no Temporal CLI found: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go so it can be built',
+  });
   return { path: cached, source: 'go install' };
 }
 
@@ -90,29 +81,5 @@ async function download(cacheDir: string, say: Say): Promise<void> {
     await rename(join(work, 'temporal'), join(cacheDir, 'temporal'));
   } finally {
     await rm(work, { recursive: true, force: true });
-  }
-}
-
-/** Builds the pinned CLI with the machine's Go toolchain into a temporary GOBIN, then moves it in place. */
-async function goInstall(cacheDir: string, env: NodeJS.ProcessEnv, say: Say): Promise<void> {
-  const go = await onPath('go', env);
-  if (!go) {
-    throw new Error(
-      'no Temporal CLI found: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go so it can be built',
-    );
-  }
-  const gobin = await mkdtemp(join(cacheDir, 'build-'));
-  const started = Date.now();
-  say(`building the Temporal CLI ${pinnedCliVersion} with go install (a few minutes, once per machine)`);
-  try {
-    await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@${pinnedCliVersion}`], {
-      env: { ...env, GOBIN: gobin, CGO_ENABLED: env.CGO_ENABLED ?? '0' },
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 40 * 60_000,
-    });
-    await rename(join(gobin, 'temporal'), join(cacheDir, 'temporal'));
-    say(`built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s`);
-  } finally {
-    await rm(gobin, { recursive: true, force: true });
   }
 }

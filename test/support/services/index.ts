@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startPostgres } from './postgres';
 import { startRedis } from './redis';
+import { startS3Server } from './s3';
 import type { RunningService, Say } from './service';
 
 interface Starter {
@@ -36,6 +37,25 @@ export async function startTestServices(
         await mkdir(dataDir, { recursive: true });
         const service = await startRedis({ dataDir, logFile: join(reports, 'redis.log'), say });
         return { service, env: { MF_TEST_REDIS_URL: service.url } };
+      },
+    },
+    {
+      name: 'S3 (versitygw)',
+      async start() {
+        const service = await startS3Server({
+          dataDir: join(dataRoot, 's3'),
+          logFile: join(reports, 's3.log'),
+          say,
+        });
+        return {
+          service,
+          env: {
+            MF_TEST_S3_ENDPOINT: service.url,
+            MF_TEST_S3_ACCESS_KEY_ID: service.accessKeyId,
+            MF_TEST_S3_SECRET_ACCESS_KEY: service.secretAccessKey,
+            MF_TEST_S3_REGION: service.region,
+          },
+        };
       },
     },
   ];

@@ -65,7 +65,6 @@ export async function startRedis(options: {
       continue;
     }
     const url = `redis://127.0.0.1:${port}`;
-    say(`Redis at ${url}`);
     return { name: 'redis', url, stop: () => stopProcess(child) };
   }
   throw new Error(`redis-server did not start: ${(lastError as Error).message}; see ${logFile}`);

@@ -1,17 +1,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import { isExecutable } from '../../../temporal/cli';
+import { isExecutable, missionflowCacheDir, onPath, type Say } from '../../../temporal/tools';
 
 export { freePort, stopChild as stopProcess } from '../../../temporal/dev-server';
 export { isExecutable };
+export type { Say };
 
 const execFileAsync = promisify(execFile);
-
-export type Say = (message: string) => void;
 
 /** A server the test harness started on loopback, in a private data directory and port. */
 export interface RunningService {
@@ -22,17 +20,11 @@ export interface RunningService {
 
 /** `$XDG_CACHE_HOME/missionflow/<parts>`: built or downloaded tools shared by every clone. */
 export function userCacheDir(...parts: string[]): string {
-  const cacheHome = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheHome, 'missionflow', ...parts);
+  return missionflowCacheDir(process.env, ...parts);
 }
 
 /** The absolute path of a command on PATH, or null. */
-export async function which(command: string): Promise<string | null> {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir && (await isExecutable(join(dir, command)))) return join(dir, command);
-  }
-  return null;
-}
+export const which = (command: string): Promise<string | null> => onPath(command);
 
 /**
  * Installs Debian packages whose binaries are missing. CI machines reach Debian's mirrors but start
