@@ -12,6 +12,7 @@ import type { BlobStore } from '../stores/blobs';
 import type { CartridgeStore } from '../stores/cartridges';
 import type { DocumentRecord, DocumentStore } from '../stores/documents';
 import type { VectorStore } from '../stores/vectors';
+import type { SearchCache } from '../stores/cache';
 import type { Embedder } from './embedding';
 import { parseDocument } from './parsing';
 import { supportedMediaTypes, type SupportedMediaType } from '../domain/media-types';
@@ -21,6 +22,8 @@ export interface IngestDependencies {
   cartridges: CartridgeStore;
   blobs: BlobStore;
   vectors: VectorStore;
+  /** Invalidated when a mission's index changes, so no search answer outlives it. */
+  cache: SearchCache;
   embedder: Embedder;
   logger: Logger;
   metrics: Metrics;
@@ -59,7 +62,7 @@ export interface IndexResult {
  * writes are keyed deterministically, so a step interrupted half-way can safely run again.
  */
 export function createIngestActivities(deps: IngestDependencies) {
-  const { documents, cartridges, blobs, vectors, embedder, metrics } = deps;
+  const { documents, cartridges, blobs, vectors, cache, embedder, metrics } = deps;
 
   async function loadDocument(input: IngestInput): Promise<DocumentRecord> {
     const document = await documents.get(input.missionId, input.documentId);
@@ -221,6 +224,8 @@ export function createIngestActivities(deps: IngestDependencies) {
           input.documentId,
           document.contentVersion,
         );
+        // Search answers cached before this point no longer describe the mission's index.
+        await cache.invalidateMission(input.missionId);
         metrics.documentsIngested.inc({ mission: input.missionId });
         return { chunkCount };
       });

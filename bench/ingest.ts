@@ -23,8 +23,8 @@ import { CartridgeStore } from '../stores/cartridges';
 import { DocumentStore } from '../stores/documents';
 import { documentIdFor } from '../stores/ids';
 import { readMissionCartridges } from '../stores/mission-files';
-import { migrate } from '../stores/migrations';
-import { openPglite } from '../stores/pglite';
+import { openEmbeddedDatabase } from '../stores/pglite';
+import { LruSearchCache } from '../stores/cache';
 import { PgVectorStore } from '../stores/vectors';
 import { startScratchDevServer } from '../temporal/dev-server';
 import { startPlatform } from '../workers/platform';
@@ -93,9 +93,8 @@ async function durable(address: string, scratch: string): Promise<number> {
 }
 
 async function inProcess(scratch: string): Promise<number> {
-  const sql = await openPglite(join(scratch, 'direct-pglite'));
+  const { sql } = await openEmbeddedDatabase(join(scratch, 'direct-pglite'));
   try {
-    await migrate(sql);
     const store = new DocumentStore(sql);
     const cartridges = new CartridgeStore(sql);
     const blobs = new LocalBlobStore(join(scratch, 'direct-blobs'));
@@ -106,6 +105,7 @@ async function inProcess(scratch: string): Promise<number> {
       cartridges,
       blobs,
       vectors: new PgVectorStore(sql),
+      cache: new LruSearchCache({ maxEntries: 100 }),
       embedder: new LexicalEmbedder(384),
       logger: silent,
       metrics: createMetrics(),

@@ -36,6 +36,37 @@ const configSchema = z.object({
   LANE_CONCURRENCY: wholeNumber(1, 256).default(4),
   PARSER_MEMORY_MB: wholeNumber(64, 65536).default(1024),
   EMBEDDINGS_BATCH_SIZE: wholeNumber(1, 2048).default(64),
+  // Services profile: each store is chosen by its own variable; unset means embedded.
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  /** The schema owner's connection, for migrations; the app's DATABASE_URL role then gets data access only. */
+  DATABASE_MIGRATION_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DATABASE_POOL_SIZE: wholeNumber(1, 1000).default(10),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  SEARCH_CACHE_TTL_SECONDS: wholeNumber(0, 86_400).default(300),
+  SEARCH_CACHE_ENTRIES: wholeNumber(1, 10_000_000).default(10_000),
+  NEO4J_URL: z
+    .string()
+    .regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\//, 'must be a bolt:// or neo4j:// URL')
+    .optional(),
+  NEO4J_USER: z.string().optional(),
+  NEO4J_PASSWORD: z.string().optional(),
+  NEO4J_DATABASE: z.string().optional(),
+  QDRANT_URL: z.string().url().optional(),
+  QDRANT_API_KEY: z.string().optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_BUCKET: z.string().default('missionflow'),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -50,11 +81,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const result = configSchema.safeParse(cleaned);
   if (result.success) {
     const config = result.data;
-    if (config.EMBEDDINGS_URL && !config.EMBEDDINGS_MODEL) {
+    const missing = requiredTogether(config);
+    if (missing.length > 0) {
       throw new MissionflowError(
         'invalid_request',
-        'EMBEDDINGS_MODEL is required when EMBEDDINGS_URL is set',
-        [{ path: 'EMBEDDINGS_MODEL', message: 'required when EMBEDDINGS_URL is set' }],
+        `configuration is not valid: ${missing.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+        missing,
       );
     }
     return config;
@@ -65,4 +97,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     `configuration is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
     errors,
   );
+}
+
+/** Settings that only make sense with another one. */
+function requiredTogether(config: Config): Array<{ path: string; message: string }> {
+  const rules: Array<[keyof Config, keyof Config]> = [
+    ['EMBEDDINGS_URL', 'EMBEDDINGS_MODEL'],
+    ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID'],
+    ['S3_ENDPOINT', 'S3_SECRET_ACCESS_KEY'],
+    ['DATABASE_MIGRATION_URL', 'DATABASE_URL'],
+  ];
+  return rules
+    .filter(([given, needed]) => config[given] !== undefined && config[needed] === undefined)
+    .map(([given, needed]) => ({ path: needed, message: `required when ${given} is set` }));
 }

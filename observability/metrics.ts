@@ -7,7 +7,7 @@ export interface Metrics {
   documentsIngested: Counter<'mission'>;
   documentsFailed: Counter<'mission' | 'code'>;
   stepDuration: Histogram<'mission' | 'step'>;
-  searchDuration: Histogram<'mission'>;
+  searchDuration: Histogram<'mission' | 'cached'>;
 }
 
 export function createMetrics(): Metrics {
@@ -42,8 +42,8 @@ export function createMetrics(): Metrics {
     }),
     searchDuration: new Histogram({
       name: 'missionflow_search_duration_seconds',
-      help: 'Duration of search requests',
-      labelNames: ['mission'],
+      help: 'Duration of search requests, answered from the cache or computed',
+      labelNames: ['mission', 'cached'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),

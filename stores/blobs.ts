@@ -99,14 +99,29 @@ export async function spoolStream(
   return { sha256: hash.digest('hex'), sizeBytes };
 }
 
-/** Removes every file in a folder of temporary uploads; a missing folder holds none. */
-export async function removeTemporaryFiles(dir: string): Promise<number> {
+/**
+ * Removes files of temporary uploads not written to for `idleMs` (every one when 0, for a process
+ * that owns the folder alone); a missing folder holds none. A file still being written is younger.
+ */
+export async function removeTemporaryFiles(dir: string, idleMs = 0): Promise<number> {
   const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [] as string[];
     throw error;
   });
-  await Promise.all(names.map((name) => rm(join(dir, name), { force: true })));
-  return names.length;
+  const cutoff = Date.now() - idleMs;
+  const removed = await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, name);
+      const modified = await stat(path).then(
+        (info) => info.mtimeMs,
+        () => null,
+      );
+      if (modified === null || (idleMs > 0 && modified > cutoff)) return false;
+      await rm(path, { force: true });
+      return true;
+    }),
+  );
+  return removed.filter(Boolean).length;
 }
 
 /**
@@ -118,11 +133,12 @@ export class LocalBlobStore implements BlobStore {
   constructor(private readonly root: string) {}
 
   /**
-   * Removes temporary files of uploads that never committed (a crash or a dropped connection).
-   * Only for start-up, when this process owns the folder and no upload is in flight.
+   * Removes temporary files of uploads that never committed (a crash or a dropped connection), at
+   * start-up. With `idleMs` 0 every one goes: only for a process that owns the folder alone. Processes
+   * sharing the folder pass a time no live upload stays idle for.
    */
-  async sweepTemporaryFiles(): Promise<number> {
-    return removeTemporaryFiles(join(this.root, 'tmp'));
+  async sweepTemporaryFiles(idleMs = 0): Promise<number> {
+    return removeTemporaryFiles(join(this.root, 'tmp'), idleMs);
   }
 
   private pathOf(key: string): string {

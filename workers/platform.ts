@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Admission } from '../api/admission';
@@ -11,28 +11,37 @@ import { createIngestActivities } from '../activities/ingest';
 import type { Config } from '../domain/config';
 import type { Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
-import { LocalBlobStore } from '../stores/blobs';
-import { CartridgeStore } from '../stores/cartridges';
-import { DocumentStore } from '../stores/documents';
+import type { DocumentStore } from '../stores/documents';
 import { readMissionCartridges } from '../stores/mission-files';
-import { openEmbeddedDatabase } from '../stores/pglite';
 import type { SqlClient } from '../stores/sql';
-import { PgVectorStore } from '../stores/vectors';
 import { ensureNamespace } from '../temporal/namespace';
+import { knownLanes } from '../domain/lanes';
 import { createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from './ingest';
+import { openStores, type Stores } from './stores';
+
+/** What one process runs: the embedded stack runs all of it; the services profile splits it up. */
+export interface PlatformRoles {
+  api: boolean;
+  /** The workflow worker (workflows and their local activities). */
+  workflowWorker: boolean;
+  /** Lanes whose activity workers run here. */
+  lanes: readonly string[];
+}
+
+export const allRoles: PlatformRoles = { api: true, workflowWorker: true, lanes: knownLanes };
 
 export interface PlatformOptions {
   config: Config;
   temporalAddress: string;
   logger: Logger;
   workflowBundlePath?: string;
-  /** Run the HTTP API (default) or only the workers. */
-  api?: boolean;
+  roles?: PlatformRoles;
 }
 
 export interface Platform {
   apiPort: number | null;
   sql: SqlClient;
+  stores: Stores;
   documents: DocumentStore;
   metrics: Metrics;
   client: Client;
@@ -57,6 +66,7 @@ export function createEmbedder(config: Config): Embedder {
  */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const { config, logger } = options;
+  const roles = options.roles ?? allRoles;
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -68,16 +78,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const missionCartridges = await readMissionCartridges(resolve(config.MISSIONS_DIR));
     const dataDir = resolve(config.DATA_DIR);
     await mkdir(dataDir, { recursive: true });
-    const { sql, appliedMigrations } = await openEmbeddedDatabase(join(dataDir, 'pglite'));
-    cleanups.push(() => sql.close());
-    if (appliedMigrations.length > 0) logger.info({ migrations: appliedMigrations }, 'database migrated');
-
-    const documents = new DocumentStore(sql);
-    const cartridges = new CartridgeStore(sql);
-    const blobs = new LocalBlobStore(join(dataDir, 'blobs'));
-    const swept = await blobs.sweepTemporaryFiles();
-    if (swept > 0) logger.info({ swept }, 'removed temporary files of uploads that never finished');
-    const vectors = new PgVectorStore(sql);
+    const stores = await openStores(config, dataDir, logger);
+    cleanups.push(() => stores.close());
+    logger.info({ stores: stores.profile }, 'stores open');
+    const { sql, documents, cartridges, blobs, vectors, cache } = stores;
     const metrics = createMetrics();
     const embedder = createEmbedder(config);
 
@@ -99,6 +103,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cartridges,
       blobs,
       vectors,
+      cache,
       embedder,
       logger,
       metrics,
@@ -115,8 +120,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       workflowBundlePath: options.workflowBundlePath,
     };
     const workers: Worker[] = [
-      await createWorkflowWorker(workerOptions),
-      ...(await createLaneWorkers(workerOptions)),
+      ...(roles.workflowWorker ? [await createWorkflowWorker(workerOptions)] : []),
+      ...(await createLaneWorkers(workerOptions, roles.lanes)),
     ];
     const running = workers.map((worker) => worker.run());
     cleanups.push(async () => {
@@ -139,12 +144,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     });
 
     let server: RunningServer | null = null;
-    if (options.api !== false) {
+    if (roles.api) {
       const app = createApp({
         admission,
         documents,
         cartridges,
-        search: new SearchService({ documents, vectors, embedder }),
+        search: new SearchService({
+          documents,
+          vectors,
+          embedder,
+          cache,
+          // An in-process cache cannot hear about index changes made by workers in other processes.
+          cacheTtlSeconds: stores.shareable && !config.REDIS_URL ? 0 : config.SEARCH_CACHE_TTL_SECONDS,
+        }),
         metrics,
         logger,
         startedAt: new Date(),
@@ -167,16 +179,18 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
     // Documents accepted while Temporal could not be reached start as soon as it can: now, then
     // every half minute. A failure here is logged, never fatal.
-    const resume = () =>
-      admission
-        .resumeUnstarted()
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not resume documents'));
-    await resume();
-    const resumeTimer = setInterval(() => void resume(), 30_000);
-    resumeTimer.unref();
-    cleanups.push(async () => clearInterval(resumeTimer));
+    if (roles.api) {
+      const resume = () =>
+        admission
+          .resumeUnstarted()
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not resume documents'));
+      await resume();
+      const resumeTimer = setInterval(() => void resume(), 30_000);
+      resumeTimer.unref();
+      cleanups.push(async () => clearInterval(resumeTimer));
+    }
 
-    return { apiPort: server?.port ?? null, sql, documents, metrics, client, stop };
+    return { apiPort: server?.port ?? null, sql, stores, documents, metrics, client, stop };
   } catch (error) {
     await stop();
     throw error;

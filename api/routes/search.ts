@@ -21,13 +21,17 @@ export function searchRoutes(deps: {
   router.post('/v1/missions/:mission/search', async (req, res) => {
     const started = performance.now();
     const missionId = missionParam(req.params.mission);
-    const { cartridge } = await deps.admission.requireMission(missionId);
+    const { cartridge, version } = await deps.admission.requireMission(missionId);
     const body = validate(searchBody, req.body, 'body');
     const limit = Math.min(body.limit ?? cartridge.search.defaultLimit, cartridge.search.maxLimit);
-    const results = await deps.search.search(missionId, cartridge, body.query, limit);
+    const { results, cached } = await deps.search.search(missionId, cartridge, {
+      query: body.query,
+      limit,
+      cartridgeVersion: version,
+    });
     const tookMs = Math.round((performance.now() - started) * 100) / 100;
-    deps.metrics.searchDuration.observe({ mission: missionId }, tookMs / 1000);
-    res.json({ results, tookMs, cached: false });
+    deps.metrics.searchDuration.observe({ mission: missionId, cached: String(cached) }, tookMs / 1000);
+    res.json({ results, tookMs, cached });
   });
   return router;
 }

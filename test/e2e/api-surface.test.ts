@@ -92,12 +92,16 @@ it('missions, health, metrics and the OpenAPI document', async () => {
     checks: { database: { status: 'ok' }, temporal: { status: 'ok' } },
   });
 
-  await search(stack.baseUrl, 'default', 'lighthouse keeper');
+  const first = await search(stack.baseUrl, 'default', 'lighthouse keeper');
+  const again = await search(stack.baseUrl, 'default', 'lighthouse keeper');
+  expect([first.body.cached, again.body.cached]).toEqual([false, true]);
+  expect(again.body.results).toEqual(first.body.results);
   const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
   expect(metrics).toMatch(/missionflow_documents_ingested_total\{mission="default"\} 5/);
   expect(metrics).toMatch(/missionflow_documents_failed_total\{mission="default",code="parse_failed"\} 1/);
   expect(metrics).toMatch(/missionflow_step_duration_seconds_count\{mission="default",step="parse"\} 6/);
-  expect(metrics).toMatch(/missionflow_search_duration_seconds_count\{mission="default"\} 1/);
+  expect(metrics).toMatch(/missionflow_search_duration_seconds_count\{mission="default",cached="false"\} 1/);
+  expect(metrics).toMatch(/missionflow_search_duration_seconds_count\{mission="default",cached="true"\} 1/);
   expect(metrics).toMatch(/missionflow_process_cpu_seconds_total/);
 
   const openapi = await request<{ openapi: string; paths: Record<string, unknown> }>(

@@ -174,6 +174,18 @@ describe.each(backends)('relational stores on $name', (backend) => {
         await fresh.close();
       }
     });
+
+    it('processes starting at once apply each migration exactly once', async () => {
+      const fresh = await backend.openFresh();
+      try {
+        const runs = await Promise.all([fresh.migrate(), fresh.migrate(), fresh.migrate()]);
+        const applied = runs.flat().sort((a, b) => a - b);
+        expect(applied).toEqual([...new Set(applied)]);
+        expect(applied.length).toBeGreaterThan(0);
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 
   describe('CartridgeStore', () => {

@@ -28,7 +28,36 @@ it('gives the embedded-profile defaults for an empty environment', () => {
     EMBEDDINGS_DIMENSIONS: 384,
     LANE_CONCURRENCY: 4,
     EMBEDDINGS_BATCH_SIZE: 64,
+    DATABASE_POOL_SIZE: 10,
+    SEARCH_CACHE_TTL_SECONDS: 300,
+    SEARCH_CACHE_ENTRIES: 10_000,
+    S3_BUCKET: 'missionflow',
+    S3_REGION: 'us-east-1',
   });
+});
+
+it('takes the services-profile stores from their variables', () => {
+  const config = loadConfig({
+    DATABASE_URL: 'postgres://missionflow_app@db/missionflow',
+    DATABASE_MIGRATION_URL: 'postgresql://missionflow_owner@db/missionflow',
+    REDIS_URL: 'redis://cache:6379',
+    NEO4J_URL: 'bolt://graph:7687',
+    QDRANT_URL: 'http://vectors:6333',
+    S3_ENDPOINT: 'http://blobs:9000',
+    S3_ACCESS_KEY_ID: 'key',
+    S3_SECRET_ACCESS_KEY: 'secret',
+  });
+  expect(config).toMatchObject({ NEO4J_URL: 'bolt://graph:7687', S3_BUCKET: 'missionflow' });
+});
+
+it.each([
+  [{ DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL'],
+  [{ REDIS_URL: 'http://cache' }, 'REDIS_URL'],
+  [{ NEO4J_URL: 'http://graph:7474' }, 'NEO4J_URL'],
+  [{ S3_ENDPOINT: 'http://blobs:9000' }, 'S3_ACCESS_KEY_ID'],
+  [{ DATABASE_MIGRATION_URL: 'postgres://owner@db/x' }, 'DATABASE_URL'],
+])('refuses an incomplete or malformed store setting %j', (env, path) => {
+  expect(refusal(env).errors?.map((error) => error.path)).toContain(path);
 });
 
 it('coerces numeric variables from strings', () => {
