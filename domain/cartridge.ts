@@ -1,6 +1,13 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { missionIdPattern } from './documents';
+import {
+  entityKey,
+  entityLimits,
+  entityPatternProblem,
+  entityTypePattern,
+  reservedEntityTypes,
+} from './entities';
 import { MissionflowError, type FieldError } from './errors';
 import { knownLanes } from './lanes';
 
@@ -19,6 +26,24 @@ const routingRuleSchema = z.object({
   class: z.string().min(1).max(64),
   lane: z.string().min(1),
 });
+
+/** One entity type for the cartridge's extractor (domain/entities.ts); checked further below. */
+const entityDefinitionSchema = z
+  .object({
+    type: z
+      .string()
+      .regex(entityTypePattern, 'a capital letter, then letters, digits or _, 1 to 64 characters'),
+    terms: z
+      .array(z.string().max(entityLimits.maxTermLength))
+      .max(entityLimits.maxTermsPerDefinition)
+      .optional(),
+    patterns: z
+      .array(z.string().min(1).max(entityLimits.maxPatternLength))
+      .max(entityLimits.maxPatternsPerDefinition)
+      .optional(),
+    caseSensitive: z.boolean().default(false),
+  })
+  .strict();
 
 export const cartridgeSchema = z
   .object({
@@ -82,6 +107,7 @@ export const cartridgeSchema = z
         minSimilarity: z.number().min(0).max(1).default(0.1),
       })
       .strict(),
+    entities: z.array(entityDefinitionSchema).max(entityLimits.maxDefinitions).default([]),
   })
   .strict()
   .superRefine((cartridge, ctx) => {
@@ -124,6 +150,46 @@ export const cartridgeSchema = z
     if (cartridge.search.defaultLimit > cartridge.search.maxLimit) {
       ctx.addIssue({ code: 'custom', path: ['search', 'defaultLimit'], message: 'must not exceed maxLimit' });
     }
+    const entityTypes = new Map<string, number>();
+    cartridge.entities.forEach((definition, index) => {
+      const earlier = entityTypes.get(definition.type);
+      if (earlier !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['entities', index, 'type'],
+          message: `duplicate type; entities.${earlier} already defines '${definition.type}'`,
+        });
+      } else entityTypes.set(definition.type, index);
+      if (reservedEntityTypes.includes(definition.type)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['entities', index, 'type'],
+          message: `'${definition.type}' is reserved (${reservedEntityTypes.join(', ')})`,
+        });
+      }
+      if ((definition.terms ?? []).length === 0 && (definition.patterns ?? []).length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['entities', index], message: 'needs terms or patterns' });
+      }
+      definition.terms?.forEach((term, termIndex) => {
+        if (entityKey(term) === '') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['entities', index, 'terms', termIndex],
+            message: 'blank term',
+          });
+        }
+      });
+      definition.patterns?.forEach((pattern, patternIndex) => {
+        const problem = entityPatternProblem(pattern, definition.caseSensitive);
+        if (problem) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['entities', index, 'patterns', patternIndex],
+            message: problem,
+          });
+        }
+      });
+    });
   });
 
 export type Cartridge = z.infer<typeof cartridgeSchema>;

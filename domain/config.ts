@@ -51,6 +51,8 @@ const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .optional(),
+  /** Prefix for every Redis key, so several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default(''),
   SEARCH_CACHE_TTL_SECONDS: wholeNumber(0, 86_400).default(300),
   SEARCH_CACHE_ENTRIES: wholeNumber(1, 10_000_000).default(10_000),
   NEO4J_URL: z

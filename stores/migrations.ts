@@ -1,3 +1,4 @@
+import { graphTables, graphTablesSql } from './sql-graph';
 import { missionSetting, type SqlClient } from './sql';
 
 export interface Migration {
@@ -148,6 +149,11 @@ export const migrations: readonly Migration[] = [
         WITH CHECK (mission_id = current_setting('${missionSetting}', true));
       ${missionTables.map(missionIsolationSql).join('\n')}
     `,
+  },
+  {
+    version: 4,
+    name: 'entity graph tables (embedded graph store)',
+    sql: `${graphTablesSql}; ${graphTables.map(missionIsolationSql).join('\n')}`,
   },
 ];
 

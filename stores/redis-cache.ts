@@ -78,16 +78,18 @@ export interface RedisSearchCacheOptions {
    * rather than ioredis's reconnect-and-retry budget.
    */
   commandTimeoutMs?: number;
+  /** Put in front of every key, for several deployments (or test stacks) sharing one Redis. */
+  keyPrefix?: string;
 }
 
 /** `mf:{<mission>}:gen`: the hash tag keeps a mission's keys in one Redis Cluster slot. */
-export function redisGenerationKey(missionId: string): string {
-  return `mf:{${missionId}}:gen`;
+export function redisGenerationKey(missionId: string, keyPrefix = ''): string {
+  return `${keyPrefix}mf:{${missionId}}:gen`;
 }
 
 /** Entries live at `<prefix><generation>:<sha256 of the key>`; old generations expire by TTL. */
-export function redisEntryPrefix(missionId: string): string {
-  return `mf:{${missionId}}:search:`;
+export function redisEntryPrefix(missionId: string, keyPrefix = ''): string {
+  return `${keyPrefix}mf:{${missionId}}:search:`;
 }
 
 /**
@@ -100,9 +102,11 @@ export class RedisSearchCache implements SearchCache {
   private readonly client: Redis;
   private readonly scripts: CacheScripts;
   private readonly onError: CacheErrorHandler;
+  private readonly keyPrefix: string;
 
   constructor(options: RedisSearchCacheOptions) {
     this.onError = options.onError ?? defaultOnError;
+    this.keyPrefix = options.keyPrefix ?? '';
     this.client = new Redis(options.url, {
       commandTimeout: options.commandTimeoutMs ?? 500,
       maxRetriesPerRequest: 1,
@@ -124,9 +128,9 @@ export class RedisSearchCache implements SearchCache {
     let json: string | null;
     try {
       [generation, json] = await this.scripts.mfCacheLookup(
-        redisGenerationKey(missionId),
+        redisGenerationKey(missionId, this.keyPrefix),
         newGeneration(),
-        redisEntryPrefix(missionId),
+        redisEntryPrefix(missionId, this.keyPrefix),
         hashKey(key),
       );
     } catch (error) {
@@ -155,10 +159,10 @@ export class RedisSearchCache implements SearchCache {
     const json = encodeCacheValue(value);
     try {
       await this.scripts.mfCacheSet(
-        redisGenerationKey(missionId),
+        redisGenerationKey(missionId, this.keyPrefix),
         options.generation ?? '',
         newGeneration(),
-        redisEntryPrefix(missionId),
+        redisEntryPrefix(missionId, this.keyPrefix),
         hashKey(key),
         json,
         Math.ceil(ttlSeconds * 1000),
@@ -170,7 +174,7 @@ export class RedisSearchCache implements SearchCache {
 
   async invalidateMission(missionId: string): Promise<void> {
     assertCacheMissionId(missionId);
-    await this.client.set(redisGenerationKey(missionId), newGeneration());
+    await this.client.set(redisGenerationKey(missionId, this.keyPrefix), newGeneration());
   }
 
   async close(): Promise<void> {

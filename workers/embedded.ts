@@ -1,105 +1,86 @@
 import { join, resolve } from 'node:path';
-import { Runtime } from '@temporalio/worker';
-import { loadConfig, type Config } from '../domain/config';
-import { MissionflowError } from '../domain/errors';
-import { createLogger, type Logger } from '../observability/logger';
-import { temporalRuntimeLogger } from '../observability/temporal-logger';
+import type { Config } from '../domain/config';
+import type { Logger } from '../observability/logger';
 import { resolveTemporalCli } from '../temporal/cli';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { prepareProcess, runUntilSignalled } from './lifecycle';
 import { startPlatform, type Platform } from './platform';
+import { startRoleProcesses, type RoleProcesses } from './role-processes';
 
 /**
  * `npm start`: the whole platform on one machine with nothing to configure. Starts a Temporal dev
  * server (unless TEMPORAL_ADDRESS points at one), then stores, workers and the API in this process
- * (PGlite belongs to one process). SIGINT or SIGTERM stops everything it started, gracefully.
+ * (PGlite belongs to one process); with DATABASE_URL set, the API here and each task queue's worker
+ * in a process of its own. SIGINT or SIGTERM stops everything it started, gracefully.
  */
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    process.stderr.write(`missionflow: ${(error as Error).message}\n`);
-    process.exit(2);
-  }
-  const logger = createLogger(config.LOG_LEVEL);
-  Runtime.install({ logger: temporalRuntimeLogger(logger) });
-
-  // What start-up has started so far, shared with the signal handler.
-  const started: { devServer: DevServer | null; platform: Platform | null } = {
+  const { config, logger } = prepareProcess();
+  // What start-up has started so far, for the stop that follows a signal or a failure.
+  const started: { devServer: DevServer | null; platform: Platform | null; workers: RoleProcesses | null } = {
     devServer: null,
     platform: null,
+    workers: null,
   };
-  let stopping = false;
-
-  const start = async () => {
-    let temporalAddress = config.TEMPORAL_ADDRESS;
-    if (!temporalAddress) {
-      started.devServer = await launchDevServer(config, logger);
-      temporalAddress = started.devServer.address;
-    }
-    started.platform = await startPlatform({ config, temporalAddress, logger });
-    if (stopping) return;
-    const api = `http://localhost:${started.platform.apiPort}`;
-    logger.info(
-      {
-        apiUrl: api,
-        temporalAddress,
-        webUiUrl: started.devServer?.uiUrl ?? null,
-        dataDir: resolve(config.DATA_DIR),
-      },
-      'missionflow ready',
-    );
-    const webUi = started.devServer
-      ? (started.devServer.uiUrl ?? '(off: TEMPORAL_HEADLESS=true)')
-      : '(the external cluster’s own)';
-    process.stderr.write(
-      [
-        '',
-        'missionflow is ready',
-        `  API             ${api}   (OpenAPI: ${api}/openapi.json)`,
-        `  Temporal        ${temporalAddress}`,
-        `  Temporal Web UI ${webUi}`,
-        `  State           ${resolve(config.DATA_DIR)}`,
-        'Press Ctrl-C to stop.',
-        '',
-      ].join('\n'),
-    );
-  };
-  const startup = start();
-
-  const shutdown = async (signal: string) => {
-    if (stopping) {
-      // A second signal means now: still do not leave the Temporal server behind.
-      logger.warn({ signal }, 'second signal: exiting now');
+  await runUntilSignalled(logger, {
+    async start() {
+      let temporalAddress = config.TEMPORAL_ADDRESS;
+      if (!temporalAddress) {
+        started.devServer = await launchDevServer(config, logger);
+        temporalAddress = started.devServer.address;
+      }
+      if (config.DATABASE_URL) {
+        // A shared database lets every task queue's worker run as its own process.
+        started.platform = await startPlatform({
+          config,
+          temporalAddress,
+          logger,
+          roles: { api: true, workflowWorker: false, lanes: [] },
+        });
+        started.workers = startRoleProcesses({ temporalAddress, logger });
+      } else {
+        started.platform = await startPlatform({ config, temporalAddress, logger });
+      }
+      announce(config, logger, temporalAddress, started.devServer, started.platform);
+    },
+    async stop() {
+      await started.workers?.stop();
+      await started.platform?.stop();
+      await started.devServer?.stop();
+    },
+    // Do not leave the Temporal server behind, even when told to hurry.
+    onSecondSignal() {
       if (started.devServer) process.kill(started.devServer.pid, 'SIGKILL');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    // A signal during start-up waits for it, so everything it started is stopped.
-    await startup.catch(() => undefined);
-    await started.platform?.stop();
-    await started.devServer?.stop();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    },
+  });
+}
 
-  try {
-    await startup;
-  } catch (error) {
-    if (error instanceof MissionflowError) {
-      logger.fatal({ code: error.code, errors: error.errors }, error.message);
-      process.stderr.write(`missionflow refused to start: ${error.message}\n`);
-    } else {
-      logger.fatal({ err: error }, 'missionflow failed to start');
-    }
-    if (stopping) return; // the signal handler stops what was started
-    await started.platform?.stop();
-    await started.devServer?.stop();
-    process.exit(1);
-  }
+function announce(
+  config: Config,
+  logger: Logger,
+  temporalAddress: string,
+  devServer: DevServer | null,
+  platform: Platform,
+): void {
+  const api = `http://localhost:${platform.apiPort}`;
+  logger.info(
+    { apiUrl: api, temporalAddress, webUiUrl: devServer?.uiUrl ?? null, dataDir: resolve(config.DATA_DIR) },
+    'missionflow ready',
+  );
+  const webUi = devServer
+    ? (devServer.uiUrl ?? '(off: TEMPORAL_HEADLESS=true)')
+    : '(the external cluster’s own)';
+  process.stderr.write(
+    [
+      '',
+      'missionflow is ready',
+      `  API             ${api}   (OpenAPI: ${api}/openapi.json)`,
+      `  Temporal        ${temporalAddress}`,
+      `  Temporal Web UI ${webUi}`,
+      `  State           ${resolve(config.DATA_DIR)}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
 }
 
 async function launchDevServer(config: Config, logger: Logger): Promise<DevServer> {

@@ -1,3 +1,5 @@
+import type { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { IngestActivities } from '../activities/ingest';
 import { knownLanes, laneTaskQueue } from '../domain/lanes';
@@ -54,4 +56,35 @@ export function createLaneWorkers(
       }),
     ),
   );
+}
+
+/**
+ * Task queues of the ingest pipeline that no worker has polled lately, as Temporal sees them: how
+ * an API process whose workers run elsewhere tells whether documents would be picked up.
+ */
+export async function taskQueuesWithoutPollers(
+  connection: Connection,
+  namespace: string,
+  taskQueuePrefix: string,
+): Promise<string[]> {
+  const queues: Array<{ name: string; type: temporal.api.enums.v1.TaskQueueType }> = [
+    {
+      name: workflowTaskQueue(taskQueuePrefix),
+      type: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    },
+    ...knownLanes.map((lane) => ({
+      name: laneTaskQueue(lane, taskQueuePrefix),
+      type: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    })),
+  ];
+  const silent: string[] = [];
+  for (const queue of queues) {
+    const { pollers } = await connection.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: queue.name },
+      taskQueueType: queue.type,
+    });
+    if (!pollers || pollers.length === 0) silent.push(queue.name);
+  }
+  return silent;
 }

@@ -16,7 +16,12 @@ import { readMissionCartridges } from '../stores/mission-files';
 import type { SqlClient } from '../stores/sql';
 import { ensureNamespace } from '../temporal/namespace';
 import { knownLanes } from '../domain/lanes';
-import { createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from './ingest';
+import {
+  createLaneWorkers,
+  createWorkflowWorker,
+  taskQueuesWithoutPollers,
+  workflowTaskQueue,
+} from './ingest';
 import { openStores, type Stores } from './stores';
 
 /** What one process runs: the embedded stack runs all of it; the services profile splits it up. */
@@ -170,6 +175,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           workers: async () => {
             const stopped = workers.filter((worker) => worker.getState() !== 'RUNNING');
             if (stopped.length > 0) throw new Error(`${stopped.length} worker(s) not running`);
+            if (workers.length > 0) return;
+            // Workers run in other processes: ask Temporal whether anyone polls the queues.
+            const silent = await taskQueuesWithoutPollers(
+              connection,
+              config.TEMPORAL_NAMESPACE,
+              config.TASK_QUEUE_PREFIX,
+            );
+            if (silent.length > 0) throw new Error(`no worker polls ${silent.join(', ')}`);
           },
         },
       });

@@ -54,6 +54,7 @@ export async function openStores(config: Config, dataDir: string, logger: Logger
     const cache: SearchCache = config.REDIS_URL
       ? new RedisSearchCache({
           url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
           onError: (error, context) => logger.warn({ err: error, ...context }, 'search cache unavailable'),
         })
       : new LruSearchCache({ maxEntries: config.SEARCH_CACHE_ENTRIES });

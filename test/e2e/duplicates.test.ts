@@ -40,7 +40,7 @@ it('20 concurrent submissions of the same bytes give one document, one run, one 
   );
   expect(documents[0]?.n).toBe(1);
   const { rows: chunks } = await inDefault<{ n: number; distinct_ids: number; vectors: number }>(
-    `SELECT count(*)::int AS n, count(DISTINCT chunk_id)::int AS distinct_ids, count(embedding)::int AS vectors
+    `SELECT count(*)::int AS n, count(DISTINCT chunk_id)::int AS distinct_ids, count(embedding_model)::int AS vectors
      FROM chunks WHERE mission_id = $1 AND document_id = $2`,
     ['default', documentId],
   );

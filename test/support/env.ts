@@ -15,6 +15,17 @@ export const testEnv = {
   get postgresAdminUrl(): string {
     return required('MF_TEST_POSTGRES_ADMIN_URL');
   },
+  get redisUrl(): string {
+    return required('MF_TEST_REDIS_URL');
+  },
+  get s3() {
+    return {
+      endpoint: required('MF_TEST_S3_ENDPOINT'),
+      accessKeyId: required('MF_TEST_S3_ACCESS_KEY_ID'),
+      secretAccessKey: required('MF_TEST_S3_SECRET_ACCESS_KEY'),
+      region: required('MF_TEST_S3_REGION'),
+    };
+  },
 };
 
 export const repoRoot = join(__dirname, '..', '..');

@@ -10,6 +10,8 @@ import { createLogger } from '../../observability/logger';
 import { ensureNamespace } from '../../temporal/namespace';
 import { startPlatform, type Platform } from '../../workers/platform';
 import { repoRoot, testEnv } from './env';
+import { startFakeQdrant } from './fake-qdrant';
+import { createScratchDatabase } from './services/postgres';
 
 // The SDK's own log at ERROR: tests provoke failures on purpose, and their warnings would bury the
 // output; a failing assertion says what went wrong.
@@ -39,10 +41,46 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+/** Which store profile test stacks use: the Jest project `services` runs the end-to-end tests again on it. */
+export const testProfile = process.env.MF_TEST_PROFILE === 'services' ? 'services' : 'embedded';
+
+/**
+ * The services profile on the test run's real servers, private to one stack: its own database (the
+ * app connecting as the RLS-bound role, migrations as the owner), its own Redis key prefix and bucket.
+ */
+export async function servicesProfileEnv(
+  namespace: string,
+  onStop: (stop: () => Promise<void>) => void,
+): Promise<Record<string, string>> {
+  const database = await createScratchDatabase(testEnv.postgresAdminUrl);
+  // No registry ships Qdrant: the real adapter talks HTTP to the fake (test/support/fake-qdrant.ts),
+  // unless QDRANT_URL names a real server.
+  let qdrantUrl = process.env.QDRANT_URL;
+  if (!qdrantUrl) {
+    const fake = await startFakeQdrant();
+    onStop(() => fake.close());
+    qdrantUrl = fake.url;
+  }
+  return {
+    QDRANT_URL: qdrantUrl,
+    DATABASE_URL: database.appUrl,
+    DATABASE_MIGRATION_URL: database.ownerUrl,
+    DATABASE_POOL_SIZE: '5',
+    REDIS_URL: testEnv.redisUrl,
+    REDIS_KEY_PREFIX: `${namespace}:`,
+    S3_ENDPOINT: testEnv.s3.endpoint,
+    S3_ACCESS_KEY_ID: testEnv.s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: testEnv.s3.secretAccessKey,
+    S3_REGION: testEnv.s3.region,
+    S3_BUCKET: namespace,
+  };
+}
+
 /** The platform exactly as `npm start` composes it, in this process, on the shared dev server. */
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mf-test-'));
   const namespace = await freshNamespace();
+  const stops: Array<() => Promise<void>> = [];
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -50,6 +88,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     MISSIONS_DIR: join(repoRoot, 'missions'),
     TEMPORAL_NAMESPACE: namespace,
     LOG_LEVEL: 'silent',
+    ...(testProfile === 'services' ? await servicesProfileEnv(namespace, (stop) => stops.push(stop)) : {}),
     ...env,
   });
   const platform = await startPlatform({
@@ -65,6 +104,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     platform,
     stop: async () => {
       await platform.stop();
+      for (const stop of stops) await stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -30,6 +30,7 @@ it('gives the embedded-profile defaults for an empty environment', () => {
     EMBEDDINGS_BATCH_SIZE: 64,
     DATABASE_POOL_SIZE: 10,
     SEARCH_CACHE_TTL_SECONDS: 300,
+    REDIS_KEY_PREFIX: '',
     SEARCH_CACHE_ENTRIES: 10_000,
     S3_BUCKET: 'missionflow',
     S3_REGION: 'us-east-1',

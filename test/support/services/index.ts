@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startNeo4j } from './neo4j';
 import { startPostgres } from './postgres';
 import { startRedis } from './redis';
 import { startS3Server } from './s3';
@@ -37,6 +38,24 @@ export async function startTestServices(
         await mkdir(dataDir, { recursive: true });
         const service = await startRedis({ dataDir, logFile: join(reports, 'redis.log'), say });
         return { service, env: { MF_TEST_REDIS_URL: service.url } };
+      },
+    },
+    {
+      name: 'Neo4j',
+      async start() {
+        const service = await startNeo4j({
+          dataDir: join(dataRoot, 'neo4j'),
+          logFile: join(reports, 'neo4j.log'),
+          say,
+        });
+        return {
+          service,
+          env: {
+            MF_TEST_NEO4J_URL: service.url,
+            MF_TEST_NEO4J_USER: service.user,
+            MF_TEST_NEO4J_PASSWORD: service.password,
+          },
+        };
       },
     },
     {

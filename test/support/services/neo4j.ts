@@ -82,7 +82,10 @@ export async function startNeo4j(options: {
       await waitForBolt(url, password, 30_000);
     } catch (error) {
       lastError = error;
+      const exited = child.exitCode !== null || child.signalCode !== null;
       await stopProcess(child, 5_000);
+      // Only an early exit looks like a taken port; a kernel that is merely slow gets no second try.
+      if (!exited) break;
       say(`Neo4j on port ${port} did not start (${(error as Error).message}); see ${logFile}`);
       continue;
     }
