@@ -13,6 +13,8 @@ import type { CartridgeStore } from '../stores/cartridges';
 import type { DocumentRecord, DocumentStore } from '../stores/documents';
 import type { VectorStore } from '../stores/vectors';
 import type { SearchCache } from '../stores/cache';
+import type { GraphStore } from '../stores/graph';
+import { extractEntities } from '../domain/entities';
 import type { Embedder } from './embedding';
 import { parseDocument } from './parsing';
 import { supportedMediaTypes, type SupportedMediaType } from '../domain/media-types';
@@ -24,6 +26,7 @@ export interface IngestDependencies {
   vectors: VectorStore;
   /** Invalidated when a mission's index changes, so no search answer outlives it. */
   cache: SearchCache;
+  graph: GraphStore;
   embedder: Embedder;
   logger: Logger;
   metrics: Metrics;
@@ -52,6 +55,13 @@ export interface EmbedResult {
   vectorCount: number;
   model: string;
 }
+export interface ExtractResult {
+  entityCount: number;
+  relationCount: number;
+  /** Chunks where a per-chunk cap of the extractor applied (see domain/entities.ts). */
+  truncatedChunks: number;
+}
+
 export interface IndexResult {
   chunkCount: number;
 }
@@ -62,7 +72,7 @@ export interface IndexResult {
  * writes are keyed deterministically, so a step interrupted half-way can safely run again.
  */
 export function createIngestActivities(deps: IngestDependencies) {
-  const { documents, cartridges, blobs, vectors, cache, embedder, metrics } = deps;
+  const { documents, cartridges, blobs, vectors, cache, graph, embedder, metrics } = deps;
 
   async function loadDocument(input: IngestInput): Promise<DocumentRecord> {
     const document = await documents.get(input.missionId, input.documentId);
@@ -147,7 +157,7 @@ export function createIngestActivities(deps: IngestDependencies) {
           ...outcome.document,
           title: document.title ?? outcome.document.title,
         };
-        const stored = await blobs.putBytes(Buffer.from(JSON.stringify(parsed)));
+        const stored = await blobs.putBytes(Buffer.from(JSON.stringify(parsed)), input.missionId);
         await documents.recordEncoding(input.missionId, input.documentId, outcome.encoding);
         return {
           parsedKey: stored.key,
@@ -213,6 +223,29 @@ export function createIngestActivities(deps: IngestDependencies) {
           heartbeat({ vectorCount });
         }
         return { vectorCount, model: embedder.model };
+      });
+    },
+
+    /**
+     * The cartridge's entity definitions over the document's chunks; entities and their
+     * co-occurrences replace this content version's part of the mission graph (idempotent).
+     */
+    async extractEntities(input: IngestInput): Promise<ExtractResult> {
+      return runStep(input, 'extract', async () => {
+        const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
+        const chunks = await documents.chunkTexts(input.missionId, input.documentId, document.contentVersion);
+        const found = extractEntities(cartridge.entities, chunks);
+        await graph.upsertDocument(input.missionId, {
+          documentId: input.documentId,
+          contentVersion: document.contentVersion,
+          entities: found.entities,
+          relations: found.relations,
+        });
+        return {
+          entityCount: found.entities.length,
+          relationCount: found.relations.length,
+          truncatedChunks: found.truncated.chunks.length,
+        };
       });
     },
 

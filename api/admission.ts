@@ -1,21 +1,25 @@
 import type { Readable } from 'node:stream';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { ingestWorkflowId, type DocumentStatus } from '../domain/documents';
+import { deletionWorkflowId, ingestWorkflowId, type DocumentStatus } from '../domain/documents';
 import { MissionflowError } from '../domain/errors';
 import { IngestStatusKey, MissionIdKey } from '../domain/search-attributes';
 import { sniffBytes, sniffMediaType, type SniffHints } from '../domain/media-types';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { BlobStore, StoredBlob } from '../stores/blobs';
+import type { SearchCache } from '../stores/cache';
 import type { CartridgeStore, CartridgeVersion } from '../stores/cartridges';
 import type { DocumentRecord, DocumentStore } from '../stores/documents';
 import { documentIdFor } from '../stores/ids';
+import type { deleteDocument } from '../workflows/deletion';
 import type { ingestDocument } from '../workflows/ingest';
 
 export interface AdmissionDependencies {
   documents: DocumentStore;
   cartridges: CartridgeStore;
   blobs: BlobStore;
+  /** Forgotten for a mission the moment one of its documents is deleted. */
+  cache: SearchCache;
   client: Client;
   workflowTaskQueue: string;
   maxUploadBytes: number;
@@ -66,9 +70,10 @@ export class Admission {
     };
   }
 
-  async storeStream(source: Readable, maxBytes: number, hints: SniffHints) {
+  async storeStream(missionId: string, source: Readable, maxBytes: number, hints: SniffHints) {
     const found: { mediaType?: string } = {};
     const blob = await this.deps.blobs.putStream(source, {
+      missionId,
       maxBytes,
       inspectBytes: sniffBytes,
       inspect: this.inspector(hints, found),
@@ -76,12 +81,12 @@ export class Admission {
     return { blob, mediaType: found.mediaType as string };
   }
 
-  async storeBytes(bytes: Buffer, maxBytes: number, hints: SniffHints) {
+  async storeBytes(missionId: string, bytes: Buffer, maxBytes: number, hints: SniffHints) {
     if (bytes.length > maxBytes)
       throw new MissionflowError('too_large', `the document exceeds ${maxBytes} bytes`);
     const found: { mediaType?: string } = {};
     this.inspector(hints, found)(bytes.subarray(0, sniffBytes), bytes.length);
-    const blob = await this.deps.blobs.putBytes(bytes);
+    const blob = await this.deps.blobs.putBytes(bytes, missionId);
     return { blob, mediaType: found.mediaType as string };
   }
 
@@ -115,7 +120,7 @@ export class Admission {
     await this.startRun(document);
     return {
       documentId,
-      workflowId,
+      workflowId: document.workflowId,
       status: document.status,
       duplicate: !created,
       mediaType: document.mediaType,
@@ -148,6 +153,36 @@ export class Admission {
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
+  }
+
+  /**
+   * Deletes a document: out of search before this answers (the deletion workflow's first step, run
+   * here too, is idempotent), then the workflow purges every store. Deleting twice finds the same run.
+   */
+  async deleteDocument(missionId: string, documentId: string): Promise<{ workflowId: string }> {
+    const document = await this.deps.documents.get(missionId, documentId);
+    if (!document)
+      throw new MissionflowError('document_not_found', `document '${documentId}' does not exist`);
+    await this.deps.documents.beginDeletion(missionId, documentId);
+    await this.deps.cache.invalidateMission(missionId);
+    const workflowId = deletionWorkflowId(missionId, documentId, document.contentVersion);
+    try {
+      await this.deps.client.workflow.start<typeof deleteDocument>('deleteDocument', {
+        taskQueue: this.deps.workflowTaskQueue,
+        workflowId,
+        args: [{ missionId, documentId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: MissionIdKey, value: missionId },
+          { key: IngestStatusKey, value: 'deleted' },
+        ],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    this.deps.logger.info({ missionId, documentId, workflowId }, 'document deletion started');
+    return { workflowId };
   }
 
   /** Accepted documents whose run may never have started (a crash between the row and the start). */

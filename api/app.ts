@@ -4,10 +4,12 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CartridgeStore } from '../stores/cartridges';
 import type { DocumentStore } from '../stores/documents';
+import type { GraphStore } from '../stores/graph';
 import type { Admission } from './admission';
 import { openApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problems';
 import { documentRoutes } from './routes/documents';
+import { entityRoutes } from './routes/entities';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { missionRoutes } from './routes/missions';
 import { searchRoutes } from './routes/search';
@@ -18,6 +20,7 @@ export interface AppDependencies {
   documents: DocumentStore;
   cartridges: CartridgeStore;
   search: SearchService;
+  graph: GraphStore;
   metrics: Metrics & { registry: Registry };
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
@@ -57,6 +60,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(missionRoutes(deps));
   app.use(searchRoutes(deps));
+  app.use(entityRoutes(deps));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

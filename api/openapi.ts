@@ -119,6 +119,13 @@ export const openApiDocument = {
           '404': problem,
         },
       },
+      delete: {
+        summary:
+          'Delete the document from every store: out of search at once, then a deletion workflow purges ' +
+          'vectors, graph, chunks and blobs; the document stays as a `deleted` tombstone',
+        parameters: [missionParameter, documentParameter],
+        responses: { '202': { description: '{ documentId, workflowId, status }' }, '404': problem },
+      },
     },
     '/v1/missions/{mission}/search': {
       post: {
@@ -141,6 +148,48 @@ export const openApiDocument = {
           },
         },
         responses: { '200': { description: '{ results, tookMs, cached }' }, '400': problem, '404': problem },
+      },
+    },
+    '/v1/missions/{mission}/entities': {
+      get: {
+        summary: 'Entities of the mission graph: q matches part of the key, type one cartridge entity type',
+        parameters: [
+          missionParameter,
+          { name: 'q', in: 'query', schema: { type: 'string', maxLength: 200 } },
+          { name: 'type', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+        ],
+        responses: {
+          '200': { description: '{ entities: [{ entityId, type, key, name, mentions }] }' },
+          '400': problem,
+          '404': problem,
+        },
+      },
+    },
+    '/v1/missions/{mission}/entities/{entity}': {
+      get: {
+        summary: 'One entity',
+        parameters: [
+          missionParameter,
+          { name: 'entity', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        responses: { '200': { description: '{ entityId, type, key, name, mentions }' }, '404': problem },
+      },
+    },
+    '/v1/missions/{mission}/entities/{entity}/neighbors': {
+      get: {
+        summary: 'Entities co-occurring within depth hops (depth capped at 3), nearest first',
+        parameters: [
+          missionParameter,
+          { name: 'entity', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'depth', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+        ],
+        responses: {
+          '200': { description: '{ entity, depth, neighbors: [{ ..., depth }] }' },
+          '400': problem,
+          '404': problem,
+        },
       },
     },
   },

@@ -25,6 +25,7 @@ import { documentIdFor } from '../stores/ids';
 import { readMissionCartridges } from '../stores/mission-files';
 import { openEmbeddedDatabase } from '../stores/pglite';
 import { LruSearchCache } from '../stores/cache';
+import { SqlGraphStore } from '../stores/sql-graph';
 import { PgVectorStore } from '../stores/vectors';
 import { startScratchDevServer } from '../temporal/dev-server';
 import { startPlatform } from '../workers/platform';
@@ -106,6 +107,7 @@ async function inProcess(scratch: string): Promise<number> {
       blobs,
       vectors: new PgVectorStore(sql),
       cache: new LruSearchCache({ maxEntries: 100 }),
+      graph: new SqlGraphStore(sql),
       embedder: new LexicalEmbedder(384),
       logger: silent,
       metrics: createMetrics(),
@@ -136,6 +138,7 @@ async function inProcess(scratch: string): Promise<number> {
       const parsed = await activities.parseDocument(input);
       await activities.chunkDocument(input, parsed.parsedKey);
       await activities.embedChunks(input);
+      await activities.extractEntities(input);
       await activities.indexDocument(input);
     });
     return documents / ((performance.now() - started) / 1000);

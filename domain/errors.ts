@@ -10,6 +10,12 @@ export const errorCatalog = {
   unsupported_media_type: { status: 415, retryable: false, title: 'This type of document cannot be parsed' },
   mission_not_found: { status: 404, retryable: false, title: 'No such mission' },
   document_not_found: { status: 404, retryable: false, title: 'No such document' },
+  entity_not_found: { status: 404, retryable: false, title: 'No such entity' },
+  deletion_in_progress: {
+    status: 409,
+    retryable: true,
+    title: 'The document is still being deleted; send it again once the deletion has finished',
+  },
   not_found: { status: 404, retryable: false, title: 'No such resource' },
   parse_failed: { status: 422, retryable: false, title: 'The document could not be parsed' },
   decompression_limit: {

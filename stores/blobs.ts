@@ -1,12 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MissionflowError } from '../domain/errors';
 
 export interface PutStreamOptions {
   maxBytes: number;
+  /** Whose blob it is: the key then lives under the mission (see blobKeyFor). */
+  missionId?: string;
   inspectBytes?: number;
   inspect?: (head: Buffer, sizeBytes: number) => void;
 }
@@ -24,21 +26,28 @@ export interface BlobStore {
    * blob is committed; if it throws, nothing is stored.
    */
   putStream(source: Readable, options: PutStreamOptions): Promise<StoredBlob>;
-  putBytes(bytes: Uint8Array): Promise<StoredBlob>;
+  putBytes(bytes: Uint8Array, missionId?: string): Promise<StoredBlob>;
   get(key: string): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
   /**
    * Removes the blob; deleting a key that is not there is not an error, so a retried deletion
-   * succeeds. Content addressing shares bytes between documents: the caller checks that nothing
-   * else references the key first.
+   * succeeds. Content addressing shares bytes between a mission's documents: the caller checks that
+   * nothing else references the key first.
    */
   delete(key: string): Promise<void>;
 }
 
-const keyPattern = /^sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/;
+const keyPattern = /^(missions\/[a-z0-9_-]{1,48}\/)?sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/;
 
-export function blobKeyFor(sha256: string): string {
-  return `sha256/${sha256.slice(0, 2)}/${sha256}`;
+/**
+ * `missions/<mission>/sha256/<2 hex>/<sha256>`: content-addressed within a mission, never across
+ * missions, so one mission's deletion cannot take bytes another still needs, and identical uploads
+ * do not reveal to one tenant what another holds. Keys without a mission (`sha256/...`) are from
+ * before blobs were scoped, and stay readable.
+ */
+export function blobKeyFor(sha256: string, missionId?: string): string {
+  const address = `sha256/${sha256.slice(0, 2)}/${sha256}`;
+  return missionId === undefined ? address : `missions/${missionId}/${address}`;
 }
 
 export function isBlobKey(key: string): boolean {
@@ -153,16 +162,16 @@ export class LocalBlobStore implements BlobStore {
     try {
       const { sha256, sizeBytes } = await spoolStream(source, tmpPath, options);
       await syncFile(tmpPath);
-      return { ...(await this.commit(tmpPath, sha256)), sizeBytes };
+      return { ...(await this.commit(tmpPath, sha256, options.missionId)), sizeBytes };
     } catch (error) {
       await rm(tmpPath, { force: true });
       throw error;
     }
   }
 
-  async putBytes(bytes: Uint8Array): Promise<StoredBlob> {
+  async putBytes(bytes: Uint8Array, missionId?: string): Promise<StoredBlob> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const key = blobKeyFor(sha256);
+    const key = blobKeyFor(sha256, missionId);
     if (await this.exists(key)) return { key, sha256, sizeBytes: bytes.length };
     const tmpDir = join(this.root, 'tmp');
     await mkdir(tmpDir, { recursive: true });
@@ -174,14 +183,18 @@ export class LocalBlobStore implements BlobStore {
     } finally {
       await handle.close();
     }
-    return { ...(await this.commit(tmpPath, sha256)), sizeBytes: bytes.length };
+    return { ...(await this.commit(tmpPath, sha256, missionId)), sizeBytes: bytes.length };
   }
 
   /** Moves a written and synced temporary file to its content address. */
-  private async commit(tmpPath: string, sha256: string): Promise<{ key: string; sha256: string }> {
-    const key = blobKeyFor(sha256);
+  private async commit(
+    tmpPath: string,
+    sha256: string,
+    missionId?: string,
+  ): Promise<{ key: string; sha256: string }> {
+    const key = blobKeyFor(sha256, missionId);
     const finalPath = this.pathOf(key);
-    await mkdir(join(this.root, 'sha256', sha256.slice(0, 2)), { recursive: true });
+    await mkdir(dirname(finalPath), { recursive: true });
     await rename(tmpPath, finalPath);
     return { key, sha256 };
   }

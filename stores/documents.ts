@@ -1,4 +1,5 @@
-import type { DocumentStatus, IngestStep } from '../domain/documents';
+import { ingestWorkflowId, type DocumentStatus, type IngestStep } from '../domain/documents';
+import { MissionflowError } from '../domain/errors';
 import type { Chunk } from '../domain/chunking';
 import type { SqlClient, SqlExecutor } from './sql';
 
@@ -37,6 +38,8 @@ export interface DocumentRecord extends NewDocument {
   createdAt: string;
   updatedAt: string;
   indexedAt: string | null;
+  /** When a deleted document was removed from every store (null while the deletion runs). */
+  purgedAt: string | null;
 }
 
 export interface DocumentPage {
@@ -76,6 +79,7 @@ interface DocumentRow {
   created_at: Date;
   updated_at: Date;
   indexed_at: Date | null;
+  purged_at: Date | null;
 }
 
 const iso = (value: Date | string | null): string | null =>
@@ -104,6 +108,7 @@ function toRecord(row: DocumentRow): DocumentRecord {
     createdAt: iso(row.created_at) as string,
     updatedAt: iso(row.updated_at) as string,
     indexedAt: iso(row.indexed_at),
+    purgedAt: iso(row.purged_at ?? null),
   };
 }
 
@@ -170,7 +175,51 @@ export class DocumentStore {
     if (created) return { created: true, document: toRecord(created) };
     const existing = await this.get(doc.missionId, doc.documentId);
     if (!existing) throw new Error(`document ${doc.documentId} conflicted but cannot be read`);
+    if (existing.status === 'deleted') return this.readmit(doc, existing);
     return { created: false, document: existing };
+  }
+
+  /**
+   * The same bytes sent again after the document was deleted: once the deletion has purged every
+   * store, the document comes back as its next content version with a run of its own; before that,
+   * the purge could remove what the new run writes, so the caller is told to retry.
+   */
+  private async readmit(
+    doc: NewDocument,
+    deleted: DocumentRecord,
+  ): Promise<{ created: boolean; document: DocumentRecord }> {
+    if (!deleted.purgedAt) {
+      throw new MissionflowError(
+        'deletion_in_progress',
+        `document ${doc.documentId} is being deleted; send it again once the deletion has finished`,
+      );
+    }
+    const version = deleted.contentVersion + 1;
+    const { rows } = await this.scoped(doc.missionId).query<DocumentRow>(
+      `UPDATE documents SET status = 'received', content_version = $3, workflow_id = $4, cartridge_version = $5,
+         title = $6, metadata = $7::jsonb, media_type = $8, blob_key = $9, document_class = NULL, lane = NULL,
+         routing_rule = NULL, chunk_count = NULL, text_encoding = NULL, error_code = NULL, error_message = NULL,
+         indexed_at = NULL, purged_at = NULL, created_at = now(), updated_at = now()
+       WHERE mission_id = $1 AND document_id = $2 AND status = 'deleted' AND content_version = $10
+       RETURNING *`,
+      [
+        doc.missionId,
+        doc.documentId,
+        version,
+        ingestWorkflowId(doc.missionId, doc.documentId, version),
+        doc.cartridgeVersion,
+        doc.title,
+        JSON.stringify(doc.metadata),
+        doc.mediaType,
+        doc.blobKey,
+        deleted.contentVersion,
+      ],
+    );
+    const revived = rows[0];
+    // A concurrent submission revived it first: this one is its duplicate.
+    if (!revived)
+      return { created: false, document: (await this.get(doc.missionId, doc.documentId)) ?? deleted };
+    return { created: true, document: toRecord(revived) };
   }
 
   async get(missionId: string, documentId: string): Promise<DocumentRecord | null> {
@@ -242,6 +291,12 @@ export class DocumentStore {
   /** Makes the document's chunks searchable and the document indexed, atomically. */
   async markIndexed(missionId: string, documentId: string, contentVersion: number): Promise<number> {
     return this.sql.inMission(missionId, async (tx) => {
+      // A document deleted while its run was finishing stays deleted and out of search.
+      const { rows: current } = await tx.query<{ status: string }>(
+        'SELECT status FROM documents WHERE mission_id = $1 AND document_id = $2 FOR UPDATE',
+        [missionId, documentId],
+      );
+      if (current[0]?.status === 'deleted') return 0;
       await tx.query(
         `UPDATE chunks SET searchable = true
          WHERE mission_id = $1 AND document_id = $2 AND content_version = $3 AND NOT searchable`,
@@ -274,9 +329,83 @@ export class DocumentStore {
   async markFailed(missionId: string, documentId: string, code: string, message: string): Promise<void> {
     await this.scoped(missionId).query(
       `UPDATE documents SET status = 'failed', error_code = $3, error_message = $4, updated_at = now()
-       WHERE mission_id = $1 AND document_id = $2`,
+       WHERE mission_id = $1 AND document_id = $2 AND status <> 'deleted'`,
       [missionId, documentId, code, message.slice(0, 2000)],
     );
+  }
+
+  // ---- deletion: out of search at once, then purged from every store ----
+
+  /**
+   * Marks the document deleted and its chunks unsearchable, in one transaction: from here on no
+   * search returns it. Answers what the purge needs (null if there is no such document).
+   */
+  async beginDeletion(
+    missionId: string,
+    documentId: string,
+  ): Promise<{ contentVersion: number; workflowId: string; blobKeys: string[] } | null> {
+    return this.sql.inMission(missionId, async (tx) => {
+      const { rows } = await tx.query<{ content_version: number; workflow_id: string; blob_key: string }>(
+        `UPDATE documents SET status = 'deleted', updated_at = now()
+         WHERE mission_id = $1 AND document_id = $2
+         RETURNING content_version, workflow_id, blob_key`,
+        [missionId, documentId],
+      );
+      const document = rows[0];
+      if (!document) return null;
+      await tx.query('UPDATE chunks SET searchable = false WHERE mission_id = $1 AND document_id = $2', [
+        missionId,
+        documentId,
+      ]);
+      const parsed = await tx.query<{ key: string | null }>(
+        `SELECT result->>'parsedKey' AS key FROM document_steps
+         WHERE mission_id = $1 AND document_id = $2 AND step = 'parse'`,
+        [missionId, documentId],
+      );
+      const derived = parsed.rows.flatMap((row) => (row.key ? [row.key] : []));
+      return {
+        contentVersion: document.content_version,
+        workflowId: document.workflow_id,
+        blobKeys: [document.blob_key, ...derived],
+      };
+    });
+  }
+
+  /** Whether any other live document of the mission still uses the blob (as upload or parsed text). */
+  async blobInUse(missionId: string, blobKey: string, exceptDocumentId: string): Promise<boolean> {
+    const { rows } = await this.scoped(missionId).query(
+      `SELECT 1 FROM documents d WHERE d.mission_id = $1 AND d.document_id <> $3 AND d.status <> 'deleted'
+         AND (d.blob_key = $2 OR EXISTS (SELECT 1 FROM document_steps s
+              WHERE s.mission_id = d.mission_id AND s.document_id = d.document_id
+                AND s.step = 'parse' AND s.result->>'parsedKey' = $2))
+       LIMIT 1`,
+      [missionId, blobKey, exceptDocumentId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Removes a deleted document's chunks and step log; the row stays as a `deleted` tombstone. */
+  async purgeDocument(missionId: string, documentId: string): Promise<void> {
+    await this.sql.inMission(missionId, async (tx) => {
+      const { rows } = await tx.query<{ status: string }>(
+        'SELECT status FROM documents WHERE mission_id = $1 AND document_id = $2 FOR UPDATE',
+        [missionId, documentId],
+      );
+      if (rows[0]?.status !== 'deleted') return;
+      await tx.query('DELETE FROM chunks WHERE mission_id = $1 AND document_id = $2', [
+        missionId,
+        documentId,
+      ]);
+      await tx.query('DELETE FROM document_steps WHERE mission_id = $1 AND document_id = $2', [
+        missionId,
+        documentId,
+      ]);
+      await tx.query(
+        `UPDATE documents SET purged_at = COALESCE(purged_at, now()), chunk_count = NULL
+         WHERE mission_id = $1 AND document_id = $2`,
+        [missionId, documentId],
+      );
+    });
   }
 
   // ---- step log: what each step produced, so a resumed run never redoes a finished step ----
@@ -434,6 +563,20 @@ export class DocumentStore {
        WHERE mission_id = $1 AND chunk_id = ANY($2::text[]) AND embedding_model IS DISTINCT FROM $3`,
       [missionId, chunkIds, model],
     );
+  }
+
+  /** Every chunk of one content version, in order: what the entity extractors read. */
+  async chunkTexts(
+    missionId: string,
+    documentId: string,
+    contentVersion: number,
+  ): Promise<Array<{ chunkIndex: number; text: string }>> {
+    const { rows } = await this.scoped(missionId).query<{ chunk_index: number; text: string }>(
+      `SELECT chunk_index, text FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version = $3
+       ORDER BY chunk_index`,
+      [missionId, documentId, contentVersion],
+    );
+    return rows.map((row) => ({ chunkIndex: row.chunk_index, text: row.text }));
   }
 
   /** Searchable chunks by id, with their document title, for search results. */

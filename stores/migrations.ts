@@ -155,6 +155,11 @@ export const migrations: readonly Migration[] = [
     name: 'entity graph tables (embedded graph store)',
     sql: `${graphTablesSql}; ${graphTables.map(missionIsolationSql).join('\n')}`,
   },
+  {
+    version: 5,
+    name: 'document deletion: when a deleted document was purged from every store',
+    sql: `ALTER TABLE documents ADD COLUMN purged_at timestamptz`,
+  },
 ];
 
 /**

@@ -103,7 +103,7 @@ export class S3BlobStore implements BlobStore {
     const spoolPath = join(this.spoolDir, randomUUID());
     try {
       const { sha256, sizeBytes } = await spoolStream(source, spoolPath, options);
-      const key = blobKeyFor(sha256);
+      const key = blobKeyFor(sha256, options.missionId);
       if (!(await this.exists(key))) {
         const body = createReadStream(spoolPath);
         try {
@@ -119,9 +119,9 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async putBytes(bytes: Uint8Array): Promise<StoredBlob> {
+  async putBytes(bytes: Uint8Array, missionId?: string): Promise<StoredBlob> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const key = blobKeyFor(sha256);
+    const key = blobKeyFor(sha256, missionId);
     if (!(await this.exists(key))) await this.upload(key, sha256, bytes, bytes.length);
     return { key, sha256, sizeBytes: bytes.length };
   }

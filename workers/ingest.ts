@@ -1,14 +1,14 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { IngestActivities } from '../activities/ingest';
 import { knownLanes, laneTaskQueue } from '../domain/lanes';
 
 export interface IngestWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueuePrefix: string;
-  activities: IngestActivities;
+  /** Every activity of every workflow (ingest and deletion); each worker serves what it is asked. */
+  activities: Record<string, (...args: never[]) => Promise<unknown>>;
   laneConcurrency: number;
   /** A prebuilt workflow bundle (tests and benchmarks bundle once); otherwise bundled at start. */
   workflowBundlePath?: string;

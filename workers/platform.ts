@@ -7,6 +7,7 @@ import { createApp } from '../api/app';
 import { SearchService } from '../api/search';
 import { listen, type RunningServer } from '../api/server';
 import { LexicalEmbedder, OpenAiEmbedder, type Embedder } from '../activities/embedding';
+import { createDeletionActivities } from '../activities/deletion';
 import { createIngestActivities } from '../activities/ingest';
 import type { Config } from '../domain/config';
 import type { Logger } from '../observability/logger';
@@ -86,7 +87,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const stores = await openStores(config, dataDir, logger);
     cleanups.push(() => stores.close());
     logger.info({ stores: stores.profile }, 'stores open');
-    const { sql, documents, cartridges, blobs, vectors, cache } = stores;
+    const { sql, documents, cartridges, blobs, vectors, cache, graph } = stores;
     const metrics = createMetrics();
     const embedder = createEmbedder(config);
 
@@ -103,12 +104,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     // Runs must be able to carry MissionId and the other search attributes on any cluster.
     await ensureNamespace(connection, config.TEMPORAL_NAMESPACE);
 
-    const activities = createIngestActivities({
+    const ingestActivities = createIngestActivities({
       documents,
       cartridges,
       blobs,
       vectors,
       cache,
+      graph,
       embedder,
       logger,
       metrics,
@@ -116,6 +118,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       embedBatchSize: config.EMBEDDINGS_BATCH_SIZE,
       parserMemoryMb: config.PARSER_MEMORY_MB,
     });
+    const activities = {
+      ...ingestActivities,
+      ...createDeletionActivities({ documents, blobs, vectors, graph, cache, logger }),
+    };
     const workerOptions = {
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -141,6 +147,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       documents,
       cartridges,
       blobs,
+      cache,
       client,
       workflowTaskQueue: workflowTaskQueue(config.TASK_QUEUE_PREFIX),
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
@@ -154,6 +161,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         admission,
         documents,
         cartridges,
+        graph,
         search: new SearchService({
           documents,
           vectors,

@@ -6,6 +6,10 @@ import { LocalBlobStore, type BlobStore } from '../stores/blobs';
 import { LruSearchCache, type SearchCache } from '../stores/cache';
 import { CartridgeStore } from '../stores/cartridges';
 import { DocumentStore } from '../stores/documents';
+import type { GraphStore } from '../stores/graph';
+import { Neo4jGraphStore } from '../stores/neo4j-graph';
+import { SqlGraphStore } from '../stores/sql-graph';
+import neo4j from 'neo4j-driver';
 import { migrate } from '../stores/migrations';
 import { openEmbeddedDatabase } from '../stores/pglite';
 import { assertRowLevelSecurityHolds, currentRole, openPostgres } from '../stores/postgres';
@@ -24,8 +28,9 @@ export interface Stores {
   blobs: BlobStore;
   vectors: VectorStore;
   cache: SearchCache;
+  graph: GraphStore;
   /** Which implementation each store uses, for the start-up log and the README's table. */
-  profile: Record<'database' | 'vectors' | 'cache' | 'blobs', StoreProfile>;
+  profile: Record<'database' | 'vectors' | 'cache' | 'blobs' | 'graph', StoreProfile>;
   /** True when the relational store can be shared by several processes (not PGlite). */
   shareable: boolean;
   close(): Promise<void>;
@@ -59,6 +64,16 @@ export async function openStores(config: Config, dataDir: string, logger: Logger
         })
       : new LruSearchCache({ maxEntries: config.SEARCH_CACHE_ENTRIES });
     closers.push(() => cache.close());
+    const graph: GraphStore = config.NEO4J_URL
+      ? new Neo4jGraphStore(
+          neo4j.driver(
+            config.NEO4J_URL,
+            neo4j.auth.basic(config.NEO4J_USER ?? 'neo4j', config.NEO4J_PASSWORD ?? ''),
+          ),
+          config.NEO4J_DATABASE,
+        )
+      : new SqlGraphStore(sql);
+    closers.push(async () => graph.close?.());
 
     return {
       sql,
@@ -67,11 +82,13 @@ export async function openStores(config: Config, dataDir: string, logger: Logger
       blobs,
       vectors,
       cache,
+      graph,
       profile: {
         database: config.DATABASE_URL ? 'services' : 'embedded',
         vectors: config.QDRANT_URL ? 'services' : 'embedded',
         cache: config.REDIS_URL ? 'services' : 'embedded',
         blobs: config.S3_ENDPOINT ? 'services' : 'embedded',
+        graph: config.NEO4J_URL ? 'services' : 'embedded',
       },
       shareable: Boolean(config.DATABASE_URL),
       close,

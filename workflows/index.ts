@@ -1,2 +1,3 @@
 // Every workflow the workers register; the bundler starts from this file.
+export { deleteDocument } from './deletion';
 export { ingestDocument } from './ingest';

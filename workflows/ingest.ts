@@ -4,6 +4,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   type RetryPolicy,
@@ -54,7 +55,7 @@ function laneActivities(taskQueue: string) {
 }
 
 /**
- * One document through the pipeline: classify -> parse -> chunk -> embed -> index. Only references
+ * One document through the pipeline: classify -> parse -> chunk -> embed -> extract -> index. Only references
  * and small step summaries pass through here (claim check); text and vectors stay in the stores.
  */
 export async function ingestDocument(input: IngestInput): Promise<IngestResult> {
@@ -70,6 +71,8 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     const parsed = await steps.parseDocument(input);
     await steps.chunkDocument(input, parsed.parsedKey);
     await steps.embedChunks(input);
+    // Added after histories were recorded without it: those replay without the step.
+    if (patched('entity-graph')) await steps.extractEntities(input);
     const indexed = await local.indexDocument(input);
 
     upsertSearchAttributes([{ key: IngestStatusKey, value: 'indexed' }]);

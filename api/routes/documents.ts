@@ -71,6 +71,7 @@ export function presentDocument(
     createdAt: document.createdAt,
     updatedAt: document.updatedAt,
     indexedAt: document.indexedAt,
+    purgedAt: document.purgedAt,
     ...(steps ? { steps } : {}),
   };
 }
@@ -80,12 +81,13 @@ export function documentRoutes(deps: { admission: Admission; documents: Document
   const { admission, documents } = deps;
 
   router.post('/v1/missions/:mission/documents', async (req, res) => {
-    const cartridge = await admission.requireMission(missionParam(req.params.mission));
+    const missionId = missionParam(req.params.mission);
+    const cartridge = await admission.requireMission(missionId);
     const maxBytes = admission.maxBytesFor(cartridge);
     let admitted: Admitted;
     if (req.is('multipart/form-data')) {
       const upload = await readMultipart(req, maxBytes, (file, hints) =>
-        admission.storeStream(file, maxBytes, hints),
+        admission.storeStream(missionId, file, maxBytes, hints),
       );
       const fields = validate(multipartFields, upload.fields, 'form');
       const details: IntakeDetails = {
@@ -106,7 +108,7 @@ export function documentRoutes(deps: { admission: Admission; documents: Document
         declaredType: body.mediaType ?? 'text/plain',
         filename: null,
       };
-      const stored = await admission.storeBytes(bytes, maxBytes, {
+      const stored = await admission.storeBytes(missionId, bytes, maxBytes, {
         ...details,
         declaredTextIsAuthoritative: true,
       });
@@ -115,7 +117,7 @@ export function documentRoutes(deps: { admission: Admission; documents: Document
       // Any other content type: the body is the document itself (curl --data-binary @file).
       const title = typeof req.query.title === 'string' ? req.query.title.slice(0, 500) : null;
       const declaredType = req.headers['content-type'] ?? null;
-      const stored = await admission.storeStream(req, maxBytes, { declaredType });
+      const stored = await admission.storeStream(missionId, req, maxBytes, { declaredType });
       admitted = await admission.admit(cartridge, stored, {
         title,
         metadata: {},
@@ -154,6 +156,14 @@ export function documentRoutes(deps: { admission: Admission; documents: Document
     if (!document)
       throw new MissionflowError('document_not_found', `document '${documentId}' does not exist`);
     res.json(presentDocument(document, await documents.steps(missionId, documentId)));
+  });
+
+  router.delete('/v1/missions/:mission/documents/:document', async (req, res) => {
+    const missionId = missionParam(req.params.mission);
+    await admission.requireMission(missionId);
+    const documentId = documentParam(req.params.document);
+    const { workflowId } = await admission.deleteDocument(missionId, documentId);
+    res.status(202).json({ documentId, workflowId, status: 'deleted' });
   });
 
   return router;

@@ -77,6 +77,7 @@ describe.each(formats)('$name', ({ filename, phrase, make }) => {
       'chunk',
       'classify',
       'embed',
+      'extract',
       'index',
       'parse',
     ]);

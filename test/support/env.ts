@@ -18,6 +18,13 @@ export const testEnv = {
   get redisUrl(): string {
     return required('MF_TEST_REDIS_URL');
   },
+  get neo4j() {
+    return {
+      url: required('MF_TEST_NEO4J_URL'),
+      user: required('MF_TEST_NEO4J_USER'),
+      password: required('MF_TEST_NEO4J_PASSWORD'),
+    };
+  },
   get s3() {
     return {
       endpoint: required('MF_TEST_S3_ENDPOINT'),

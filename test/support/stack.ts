@@ -47,6 +47,8 @@ export const testProfile = process.env.MF_TEST_PROFILE === 'services' ? 'service
 /**
  * The services profile on the test run's real servers, private to one stack: its own database (the
  * app connecting as the RLS-bound role, migrations as the owner), its own Redis key prefix and bucket.
+ * Neo4j community has one database, so stacks share it: tests that read the graph use missions of
+ * their own (test/support/missions.ts).
  */
 export async function servicesProfileEnv(
   namespace: string,
@@ -67,6 +69,9 @@ export async function servicesProfileEnv(
     DATABASE_MIGRATION_URL: database.ownerUrl,
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: testEnv.redisUrl,
+    NEO4J_URL: testEnv.neo4j.url,
+    NEO4J_USER: testEnv.neo4j.user,
+    NEO4J_PASSWORD: testEnv.neo4j.password,
     REDIS_KEY_PREFIX: `${namespace}:`,
     S3_ENDPOINT: testEnv.s3.endpoint,
     S3_ACCESS_KEY_ID: testEnv.s3.accessKeyId,

@@ -1,0 +1,158 @@
+import { rm } from 'node:fs/promises';
+import { request, search, waitForDocument } from '../support/http';
+import { writeTestMissions } from '../support/missions';
+import { startTestStack, type TestStack } from '../support/stack';
+import { until } from '../support/wait';
+
+let stack: TestStack;
+let missionsDir: string;
+let mission: string;
+
+beforeAll(async () => {
+  const missions = await writeTestMissions(['deletion']);
+  missionsDir = missions.dir;
+  mission = missions.ids[0] as string;
+  stack = await startTestStack({ MISSIONS_DIR: missionsDir });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(missionsDir, { recursive: true, force: true });
+});
+
+const doomedText =
+  'Ada Lovelace sailed from Lisbon aboard MV-101 with notes on the analytical engine and its zephyr cams.';
+const keptText = 'Grace Hopper met Ada Lovelace in Reykjavik to compare compilers and tide tables.';
+
+async function ingest(text: string): Promise<string> {
+  const accepted = await request<{ documentId: string }>(
+    stack.baseUrl,
+    'POST',
+    `/v1/missions/${mission}/documents`,
+    {
+      text,
+    },
+  );
+  expect(accepted.status).toBe(202);
+  expect((await waitForDocument(stack.baseUrl, mission, accepted.body.documentId)).status).toBe('indexed');
+  return accepted.body.documentId;
+}
+
+async function rowCounts(documentId: string) {
+  return stack.platform.sql.inMission(mission, async (tx) => {
+    const count = async (text: string) =>
+      Number((await tx.query<{ n: number }>(text, [mission, documentId])).rows[0]?.n);
+    return {
+      chunks: await count('SELECT count(*)::int AS n FROM chunks WHERE mission_id = $1 AND document_id = $2'),
+      steps: await count(
+        'SELECT count(*)::int AS n FROM document_steps WHERE mission_id = $1 AND document_id = $2',
+      ),
+    };
+  });
+}
+
+const entityKeys = async () =>
+  (
+    await request<{ entities: Array<{ key: string; mentions: number }> }>(
+      stack.baseUrl,
+      'GET',
+      `/v1/missions/${mission}/entities?limit=200`,
+    )
+  ).body.entities;
+
+it('a deleted document leaves search at once, then every store, and its bytes; a second delete finds the same run', async () => {
+  const doomed = await ingest(doomedText);
+  const kept = await ingest(keptText);
+  expect((await search(stack.baseUrl, mission, 'zephyr cams')).body.results[0]?.documentId).toBe(doomed);
+  expect((await entityKeys()).map((entity) => entity.key).sort()).toEqual(
+    ['ada lovelace', 'grace hopper', 'lisbon', 'mv-101', 'reykjavik'].sort(),
+  );
+  const stored = await stack.platform.documents.get(mission, doomed);
+  const blobKey = stored?.blobKey as string;
+  expect(await stack.platform.stores.blobs.exists(blobKey)).toBe(true);
+
+  const deleted = await request<{ workflowId: string; status: string }>(
+    stack.baseUrl,
+    'DELETE',
+    `/v1/missions/${mission}/documents/${doomed}`,
+  );
+  expect(deleted.status).toBe(202);
+  expect(deleted.body.status).toBe('deleted');
+  // Out of search before the answer came back, cached answers included.
+  expect((await search(stack.baseUrl, mission, 'zephyr cams')).body.results).toEqual([]);
+
+  await until(
+    async () => (await stack.platform.documents.get(mission, doomed))?.purgedAt !== null,
+    60_000,
+    'the deletion workflow to purge the document',
+  );
+  const tombstone = await request<{ status: string }>(
+    stack.baseUrl,
+    'GET',
+    `/v1/missions/${mission}/documents/${doomed}`,
+  );
+  expect(tombstone.body.status).toBe('deleted');
+  expect(await rowCounts(doomed)).toEqual({ chunks: 0, steps: 0 });
+  expect(await stack.platform.stores.blobs.exists(blobKey)).toBe(false);
+  // Entities only the deleted document mentioned are gone; shared ones keep the other's mentions.
+  const remaining = await entityKeys();
+  expect(remaining.map((entity) => entity.key).sort()).toEqual(['ada lovelace', 'grace hopper', 'reykjavik']);
+  expect(remaining.find((entity) => entity.key === 'ada lovelace')?.mentions).toBe(1);
+  // The other document is untouched.
+  expect((await search(stack.baseUrl, mission, 'compilers tide')).body.results[0]?.documentId).toBe(kept);
+  expect(await rowCounts(kept)).toMatchObject({ steps: 6 });
+
+  const again = await request<{ workflowId: string }>(
+    stack.baseUrl,
+    'DELETE',
+    `/v1/missions/${mission}/documents/${doomed}`,
+  );
+  expect(again.status).toBe(202);
+  expect(again.body.workflowId).toBe(deleted.body.workflowId);
+  const runs: string[] = [];
+  for await (const run of stack.platform.client.workflow.list({
+    query: `WorkflowId = "${deleted.body.workflowId}"`,
+  })) {
+    runs.push(run.runId);
+  }
+  expect(runs).toHaveLength(1);
+});
+
+it('the same bytes sent after the deletion come back as the next content version, with a run of their own', async () => {
+  const text = 'Alan Turing walked through Valparaiso counting the quince trees of the harbour.';
+  const first = await ingest(text);
+  await request(stack.baseUrl, 'DELETE', `/v1/missions/${mission}/documents/${first}`);
+  await until(
+    async () => (await stack.platform.documents.get(mission, first))?.purgedAt !== null,
+    60_000,
+    'the purge',
+  );
+  const again = await request<{ documentId: string; workflowId: string; duplicate: boolean }>(
+    stack.baseUrl,
+    'POST',
+    `/v1/missions/${mission}/documents`,
+    { text },
+  );
+  expect(again.status).toBe(202);
+  expect(again.body).toMatchObject({ documentId: first, duplicate: false });
+  expect(again.body.workflowId).toMatch(/:v2$/);
+  const document = await waitForDocument(stack.baseUrl, mission, first);
+  expect(document).toMatchObject({ status: 'indexed' });
+  expect((await search(stack.baseUrl, mission, 'quince trees')).body.results[0]?.documentId).toBe(first);
+});
+
+it('deleting what does not exist answers 404 and changes nothing', async () => {
+  const missing = await request<{ code: string }>(
+    stack.baseUrl,
+    'DELETE',
+    `/v1/missions/${mission}/documents/${'0'.repeat(32)}`,
+  );
+  expect(missing.status).toBe(404);
+  expect(missing.body.code).toBe('document_not_found');
+  expect((await request(stack.baseUrl, 'DELETE', `/v1/missions/${mission}/documents/not-an-id`)).status).toBe(
+    404,
+  );
+  expect(
+    (await request(stack.baseUrl, 'DELETE', `/v1/missions/nobody/documents/${'0'.repeat(32)}`)).status,
+  ).toBe(404);
+});

@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { repoRoot } from './env';
+
+/** Entity definitions the graph tests share: a gazetteer of places and people, and ship codes. */
+export const testEntities = [
+  { type: 'Person', terms: ['Ada Lovelace', 'Grace Hopper', 'Alan Turing'] },
+  { type: 'Place', terms: ['Lisbon', 'Reykjavik', 'Valparaiso'] },
+  { type: 'Vessel', patterns: ['\\bMV-\\d{3}\\b'] },
+];
+
+/**
+ * A missions folder with the default cartridge under new mission ids (unique per call, so stacks
+ * that share a Neo4j or a Redis never meet), each with `testEntities`. Answers the folder and ids.
+ */
+export async function writeTestMissions(names: string[]): Promise<{ dir: string; ids: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'mf-missions-'));
+  const base = parse(await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8')) as {
+    mission: { id: string; name: string };
+  };
+  const suffix = randomBytes(3).toString('hex');
+  const ids = names.map((name) => `${name}-${suffix}`);
+  for (const id of ids) {
+    await mkdir(join(dir, id));
+    const cartridge = { ...base, mission: { ...base.mission, id, name: id }, entities: testEntities };
+    await writeFile(join(dir, id, 'cartridge.yaml'), stringify(cartridge));
+  }
+  return { dir, ids };
+}
