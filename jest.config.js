@@ -27,6 +27,7 @@ module.exports = {
         '<rootDir>/test/e2e/entities.test.ts',
         '<rootDir>/test/e2e/deletion.test.ts',
         '<rootDir>/test/e2e/isolation.test.ts',
+        '<rootDir>/test/e2e/update.test.ts',
       ],
       setupFiles: ['<rootDir>/test/support/services-profile.js'],
     },

@@ -249,6 +249,34 @@ export function createIngestActivities(deps: IngestDependencies) {
       });
     },
 
+    /**
+     * After the new content version is indexed (and searchable in its place), what is left of older
+     * versions goes: vectors, graph contributions, chunks, and blobs nothing else uses. Idempotent.
+     */
+    async removeSupersededVersions(input: IngestInput): Promise<{ blobsRemoved: number }> {
+      const document = await loadDocument(input);
+      // Only the run of the current version cleans up: a run whose version was since replaced
+      // must not remove what the newer one writes.
+      const thisRun = remoteActivityContext()?.info.workflowExecution?.workflowId;
+      if (document.status !== 'indexed' || document.workflowId !== thisRun) return { blobsRemoved: 0 };
+      const keep = { exceptContentVersion: document.contentVersion };
+      await vectors.removeDocument(input.missionId, input.documentId, keep);
+      await graph.removeDocument(input.missionId, input.documentId, keep);
+      const keys = await documents.removeSupersededChunks(
+        input.missionId,
+        input.documentId,
+        document.contentVersion,
+      );
+      let blobsRemoved = 0;
+      for (const key of keys) {
+        if (await documents.blobInUse(input.missionId, key)) continue;
+        await blobs.delete(key);
+        blobsRemoved++;
+      }
+      await documents.forgetSupersededBlobs(input.missionId, input.documentId, keys);
+      return { blobsRemoved };
+    },
+
     async indexDocument(input: IngestInput): Promise<IndexResult> {
       return runStep(input, 'index', async () => {
         const document = await loadDocument(input);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { deletionWorkflowId, ingestWorkflowId, type DocumentStatus } from '../domain/documents';
 import { MissionflowError } from '../domain/errors';
 import { IngestStatusKey, MissionIdKey } from '../domain/search-attributes';
@@ -10,7 +10,7 @@ import type { BlobStore, StoredBlob } from '../stores/blobs';
 import type { SearchCache } from '../stores/cache';
 import type { CartridgeStore, CartridgeVersion } from '../stores/cartridges';
 import type { DocumentRecord, DocumentStore } from '../stores/documents';
-import { documentIdFor } from '../stores/ids';
+import { documentIdFor, documentIdForExternal } from '../stores/ids';
 import type { deleteDocument } from '../workflows/deletion';
 import type { ingestDocument } from '../workflows/ingest';
 
@@ -28,6 +28,8 @@ export interface AdmissionDependencies {
 }
 
 export interface IntakeDetails {
+  /** The caller's own key for the document (unique per mission); new bytes under it update it. */
+  externalId?: string | null;
   title: string | null;
   metadata: Record<string, unknown>;
   declaredType: string | null;
@@ -96,8 +98,11 @@ export class Admission {
     details: IntakeDetails,
   ): Promise<Admitted> {
     const missionId = cartridge.missionId;
-    const documentId = documentIdFor(missionId, stored.blob.sha256);
+    const documentId = details.externalId
+      ? documentIdForExternal(missionId, details.externalId)
+      : documentIdFor(missionId, stored.blob.sha256);
     const workflowId = ingestWorkflowId(missionId, documentId);
+    if (details.externalId) await this.refuseUpdateDuringRun(missionId, documentId, stored.blob.sha256);
     const { created, document } = await this.deps.documents.admit({
       missionId,
       documentId,
@@ -109,6 +114,7 @@ export class Admission {
       blobKey: stored.blob.key,
       cartridgeVersion: cartridge.version,
       workflowId,
+      externalId: details.externalId ?? null,
     });
     if (created) {
       this.deps.metrics.documentsAdmitted.inc({ mission: missionId });
@@ -125,6 +131,30 @@ export class Admission {
       duplicate: !created,
       mediaType: document.mediaType,
     };
+  }
+
+  /**
+   * An update (new bytes under an external id) waits until the current version's run has ended,
+   * clean-up included: that run removes versions other than its own, which must not catch the next
+   * one half-written. The document's status alone says `indexed` before the run has finished.
+   */
+  private async refuseUpdateDuringRun(missionId: string, documentId: string, sha256: string): Promise<void> {
+    const current = await this.deps.documents.get(missionId, documentId);
+    if (!current || current.sha256 === sha256 || current.status === 'deleted') return;
+    const running = await this.deps.client.workflow
+      .getHandle(current.workflowId)
+      .describe()
+      .then((run) => run.status.name === 'RUNNING')
+      .catch((error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      });
+    if (running) {
+      throw new MissionflowError(
+        'update_in_progress',
+        `version ${current.contentVersion} of document ${documentId} is still being processed`,
+      );
+    }
   }
 
   /**

@@ -201,6 +201,12 @@ export const openApiDocument = {
         additionalProperties: false,
         properties: {
           text: { type: 'string' },
+          externalId: {
+            type: 'string',
+            maxLength: 256,
+            description:
+              'Your own key for the document, unique per mission: new text under it becomes the next content version',
+          },
           title: { type: 'string' },
           mediaType: { type: 'string', description: 'text/plain (default), text/markdown or text/html' },
           metadata: { type: 'object' },

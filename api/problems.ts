@@ -54,6 +54,9 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       // the client is still writing, which can discard the answer before it reads it.
       req.unpipe();
       req.pause();
+      // Said in the answer, so a client's connection pool never sends its next request on a
+      // connection about to be closed (seen as 'other side closed' on an unrelated request).
+      res.setHeader('Connection', 'close');
       res.on('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
     }
     res.status(known.status).type('application/problem+json').json(problemFor(known));

@@ -14,6 +14,8 @@ export interface NewDocument {
   blobKey: string;
   cartridgeVersion: number;
   workflowId: string;
+  /** The caller's own key, unique per mission: new bytes under it make the next content version. */
+  externalId?: string | null;
 }
 
 export interface StepRecord {
@@ -40,6 +42,8 @@ export interface DocumentRecord extends NewDocument {
   indexedAt: string | null;
   /** When a deleted document was removed from every store (null while the deletion runs). */
   purgedAt: string | null;
+  /** Blobs of earlier content versions, removed once the current version is indexed. */
+  supersededBlobKeys: string[];
 }
 
 export interface DocumentPage {
@@ -80,6 +84,8 @@ interface DocumentRow {
   updated_at: Date;
   indexed_at: Date | null;
   purged_at: Date | null;
+  external_id: string | null;
+  superseded_blob_keys: string[] | null;
 }
 
 const iso = (value: Date | string | null): string | null =>
@@ -109,6 +115,8 @@ function toRecord(row: DocumentRow): DocumentRecord {
     updatedAt: iso(row.updated_at) as string,
     indexedAt: iso(row.indexed_at),
     purgedAt: iso(row.purged_at ?? null),
+    externalId: row.external_id ?? null,
+    supersededBlobKeys: row.superseded_blob_keys ?? [],
   };
 }
 
@@ -154,8 +162,8 @@ export class DocumentStore {
   async admit(doc: NewDocument): Promise<{ created: boolean; document: DocumentRecord }> {
     const inserted = await this.scoped(doc.missionId).query<DocumentRow>(
       `INSERT INTO documents (mission_id, document_id, sha256, size_bytes, media_type, title, metadata,
-         blob_key, status, cartridge_version, workflow_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, 'received', $9, $10)
+         blob_key, status, cartridge_version, workflow_id, external_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, 'received', $9, $10, $11)
        ON CONFLICT DO NOTHING
        RETURNING *`,
       [
@@ -169,6 +177,7 @@ export class DocumentStore {
         doc.blobKey,
         doc.cartridgeVersion,
         doc.workflowId,
+        doc.externalId ?? null,
       ],
     );
     const created = inserted.rows[0];
@@ -176,7 +185,27 @@ export class DocumentStore {
     const existing = await this.get(doc.missionId, doc.documentId);
     if (!existing) throw new Error(`document ${doc.documentId} conflicted but cannot be read`);
     if (existing.status === 'deleted') return this.readmit(doc, existing);
+    if (doc.externalId && existing.sha256 !== doc.sha256) return this.update(doc, existing);
     return { created: false, document: existing };
+  }
+
+  /**
+   * New bytes under the same external id: the next content version. The current version stays
+   * searchable until the new one is indexed (markIndexed swaps them in one transaction); its chunks,
+   * vectors, graph part and blobs are removed afterwards (removeSupersededVersions). One version is
+   * processed at a time: an update while the previous run is still going is refused, to be retried.
+   */
+  private async update(
+    doc: NewDocument,
+    current: DocumentRecord,
+  ): Promise<{ created: boolean; document: DocumentRecord }> {
+    if (current.status === 'received' || current.status === 'processing') {
+      throw new MissionflowError(
+        'update_in_progress',
+        `version ${current.contentVersion} of document ${doc.documentId} is still being processed`,
+      );
+    }
+    return this.nextContentVersion(doc, current);
   }
 
   /**
@@ -194,32 +223,63 @@ export class DocumentStore {
         `document ${doc.documentId} is being deleted; send it again once the deletion has finished`,
       );
     }
-    const version = deleted.contentVersion + 1;
-    const { rows } = await this.scoped(doc.missionId).query<DocumentRow>(
-      `UPDATE documents SET status = 'received', content_version = $3, workflow_id = $4, cartridge_version = $5,
-         title = $6, metadata = $7::jsonb, media_type = $8, blob_key = $9, document_class = NULL, lane = NULL,
-         routing_rule = NULL, chunk_count = NULL, text_encoding = NULL, error_code = NULL, error_message = NULL,
-         indexed_at = NULL, purged_at = NULL, created_at = now(), updated_at = now()
-       WHERE mission_id = $1 AND document_id = $2 AND status = 'deleted' AND content_version = $10
-       RETURNING *`,
-      [
-        doc.missionId,
-        doc.documentId,
-        version,
-        ingestWorkflowId(doc.missionId, doc.documentId, version),
-        doc.cartridgeVersion,
-        doc.title,
-        JSON.stringify(doc.metadata),
-        doc.mediaType,
-        doc.blobKey,
-        deleted.contentVersion,
-      ],
-    );
-    const revived = rows[0];
-    // A concurrent submission revived it first: this one is its duplicate.
-    if (!revived)
-      return { created: false, document: (await this.get(doc.missionId, doc.documentId)) ?? deleted };
-    return { created: true, document: toRecord(revived) };
+    return this.nextContentVersion(doc, deleted);
+  }
+
+  /** Makes `doc` the document's next content version with a run of its own (ingest:...:v<N>). */
+  private async nextContentVersion(
+    doc: NewDocument,
+    previous: DocumentRecord,
+  ): Promise<{ created: boolean; document: DocumentRecord }> {
+    const version = previous.contentVersion + 1;
+    const result = await this.sql.inMission(doc.missionId, async (tx) => {
+      // The step log describes one version's run: the next version starts a fresh one. What the
+      // old run parsed is kept in superseded_blob_keys, so its blobs can be removed later.
+      const parsed = await tx.query<{ key: string | null }>(
+        `SELECT result->>'parsedKey' AS key FROM document_steps
+         WHERE mission_id = $1 AND document_id = $2 AND step = 'parse'`,
+        [doc.missionId, doc.documentId],
+      );
+      const superseded =
+        previous.status === 'deleted'
+          ? []
+          : [previous.blobKey, ...parsed.rows.flatMap((row) => (row.key ? [row.key] : []))];
+      const { rows } = await tx.query<DocumentRow>(
+        `UPDATE documents SET status = 'received', content_version = $3, workflow_id = $4, cartridge_version = $5,
+           title = $6, metadata = $7::jsonb, media_type = $8, blob_key = $9, sha256 = $11, size_bytes = $12,
+           superseded_blob_keys = superseded_blob_keys || $13::text[],
+           document_class = NULL, lane = NULL, routing_rule = NULL, text_encoding = NULL, error_code = NULL,
+           error_message = NULL, purged_at = NULL, updated_at = now()
+         WHERE mission_id = $1 AND document_id = $2 AND content_version = $10
+         RETURNING *`,
+        [
+          doc.missionId,
+          doc.documentId,
+          version,
+          ingestWorkflowId(doc.missionId, doc.documentId, version),
+          doc.cartridgeVersion,
+          doc.title,
+          JSON.stringify(doc.metadata),
+          doc.mediaType,
+          doc.blobKey,
+          previous.contentVersion,
+          doc.sha256,
+          doc.sizeBytes,
+          superseded,
+        ],
+      );
+      if (rows[0]) {
+        await tx.query('DELETE FROM document_steps WHERE mission_id = $1 AND document_id = $2', [
+          doc.missionId,
+          doc.documentId,
+        ]);
+      }
+      return rows[0];
+    });
+    // A concurrent submission made the next version first: this one is its duplicate.
+    if (!result)
+      return { created: false, document: (await this.get(doc.missionId, doc.documentId)) ?? previous };
+    return { created: true, document: toRecord(result) };
   }
 
   async get(missionId: string, documentId: string): Promise<DocumentRecord | null> {
@@ -288,7 +348,7 @@ export class DocumentStore {
     );
   }
 
-  /** Makes the document's chunks searchable and the document indexed, atomically. */
+  /** Makes this content version's chunks the searchable ones and the document indexed, atomically. */
   async markIndexed(missionId: string, documentId: string, contentVersion: number): Promise<number> {
     return this.sql.inMission(missionId, async (tx) => {
       // A document deleted while its run was finishing stays deleted and out of search.
@@ -297,9 +357,11 @@ export class DocumentStore {
         [missionId, documentId],
       );
       if (current[0]?.status === 'deleted') return 0;
+      // One statement swaps versions: this one becomes searchable as every other one stops being,
+      // so search shows the old version or the new one, never both and never neither.
       await tx.query(
-        `UPDATE chunks SET searchable = true
-         WHERE mission_id = $1 AND document_id = $2 AND content_version = $3 AND NOT searchable`,
+        `UPDATE chunks SET searchable = (content_version = $3)
+         WHERE mission_id = $1 AND document_id = $2 AND searchable IS DISTINCT FROM (content_version = $3)`,
         [missionId, documentId, contentVersion],
       );
       const { rows } = await tx.query<{ n: number }>(
@@ -371,8 +433,11 @@ export class DocumentStore {
     });
   }
 
-  /** Whether any other live document of the mission still uses the blob (as upload or parsed text). */
-  async blobInUse(missionId: string, blobKey: string, exceptDocumentId: string): Promise<boolean> {
+  /**
+   * Whether a live document of the mission (other than `exceptDocumentId`, if given) still uses the
+   * blob, as its upload or its parsed text.
+   */
+  async blobInUse(missionId: string, blobKey: string, exceptDocumentId = ''): Promise<boolean> {
     const { rows } = await this.scoped(missionId).query(
       `SELECT 1 FROM documents d WHERE d.mission_id = $1 AND d.document_id <> $3 AND d.status <> 'deleted'
          AND (d.blob_key = $2 OR EXISTS (SELECT 1 FROM document_steps s
@@ -382,6 +447,39 @@ export class DocumentStore {
       [missionId, blobKey, exceptDocumentId],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * After a new content version is indexed: chunks of older versions go, and the blobs they came
+   * from are handed back for removal (the caller checks no other document uses them). Idempotent.
+   */
+  async removeSupersededChunks(
+    missionId: string,
+    documentId: string,
+    contentVersion: number,
+  ): Promise<string[]> {
+    return this.sql.inMission(missionId, async (tx) => {
+      await tx.query(
+        // Only older versions: a newer one may be on its way in.
+        `DELETE FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version < $3 AND NOT searchable`,
+        [missionId, documentId, contentVersion],
+      );
+      const { rows } = await tx.query<{ keys: string[] }>(
+        `SELECT superseded_blob_keys AS keys FROM documents WHERE mission_id = $1 AND document_id = $2`,
+        [missionId, documentId],
+      );
+      return rows[0]?.keys ?? [];
+    });
+  }
+
+  /** The superseded blobs are gone (or still used elsewhere): forget them. */
+  async forgetSupersededBlobs(missionId: string, documentId: string, keys: readonly string[]): Promise<void> {
+    await this.scoped(missionId).query(
+      `UPDATE documents SET superseded_blob_keys = ARRAY(
+         SELECT k FROM unnest(superseded_blob_keys) k WHERE NOT (k = ANY($3::text[])))
+       WHERE mission_id = $1 AND document_id = $2`,
+      [missionId, documentId, keys],
+    );
   }
 
   /** Removes a deleted document's chunks and step log; the row stays as a `deleted` tombstone. */
@@ -592,7 +690,7 @@ export class DocumentStore {
     }>(
       `SELECT c.chunk_id, c.document_id, c.chunk_index, c.text, c.heading, d.title
        FROM chunks c JOIN documents d ON d.mission_id = c.mission_id AND d.document_id = c.document_id
-       WHERE c.mission_id = $1 AND c.chunk_id = ANY($2::text[]) AND c.searchable AND d.status = 'indexed'`,
+       WHERE c.mission_id = $1 AND c.chunk_id = ANY($2::text[]) AND c.searchable`,
       [missionId, chunkIds],
     );
     return new Map(

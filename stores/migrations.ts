@@ -160,6 +160,18 @@ export const migrations: readonly Migration[] = [
     name: 'document deletion: when a deleted document was purged from every store',
     sql: `ALTER TABLE documents ADD COLUMN purged_at timestamptz`,
   },
+  {
+    version: 6,
+    name: 'document updates: external ids and content versions',
+    sql: `
+      ALTER TABLE documents ADD COLUMN external_id text;
+      ALTER TABLE documents ADD COLUMN superseded_blob_keys text[] NOT NULL DEFAULT '{}';
+      CREATE UNIQUE INDEX documents_by_external_id ON documents (mission_id, external_id)
+        WHERE external_id IS NOT NULL;
+      ALTER TABLE documents DROP CONSTRAINT documents_mission_id_sha256_key;
+      CREATE UNIQUE INDEX documents_by_sha256 ON documents (mission_id, sha256) WHERE external_id IS NULL
+    `,
+  },
 ];
 
 /**

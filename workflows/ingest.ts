@@ -74,6 +74,8 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     // Added after histories were recorded without it: those replay without the step.
     if (patched('entity-graph')) await steps.extractEntities(input);
     const indexed = await local.indexDocument(input);
+    // Added after histories were recorded without it: an update's older version is cleaned up.
+    if (patched('superseded-versions')) await steps.removeSupersededVersions(input);
 
     upsertSearchAttributes([{ key: IngestStatusKey, value: 'indexed' }]);
     return {

@@ -7,9 +7,17 @@ import type { Admission, Admitted, IntakeDetails } from '../admission';
 import { readMultipart } from '../uploads';
 import { documentParam, missionParam, validate } from '../validation';
 
+/** Printable, no control characters: it is a key, shown back and used in logs. */
+const externalId = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\p{Cc}]+$/u, 'no control characters');
+
 const jsonIntake = z
   .object({
     text: z.string(),
+    externalId: externalId.optional(),
     title: z.string().trim().min(1).max(500).optional(),
     mediaType: z.string().max(200).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
@@ -17,6 +25,7 @@ const jsonIntake = z
   .strict();
 
 const multipartFields = z.object({
+  externalId: externalId.optional(),
   title: z.string().trim().min(1).max(500).optional(),
   mediaType: z.string().max(200).optional(),
   metadata: z.string().optional(),
@@ -64,6 +73,7 @@ export function presentDocument(
     routingRule: document.routingRule,
     cartridgeVersion: document.cartridgeVersion,
     contentVersion: document.contentVersion,
+    externalId: document.externalId,
     chunkCount: document.chunkCount,
     textEncoding: document.textEncoding,
     metadata: document.metadata,
@@ -91,6 +101,7 @@ export function documentRoutes(deps: { admission: Admission; documents: Document
       );
       const fields = validate(multipartFields, upload.fields, 'form');
       const details: IntakeDetails = {
+        externalId: fields.externalId ?? null,
         title: fields.title ?? null,
         metadata: parseMetadata(fields.metadata),
         declaredType: fields.mediaType ?? upload.declaredType,
@@ -103,6 +114,7 @@ export function documentRoutes(deps: { admission: Admission; documents: Document
       const body = validate(jsonIntake, req.body, 'body');
       const bytes = Buffer.from(body.text, 'utf8');
       const details: IntakeDetails = {
+        externalId: body.externalId ?? null,
         title: body.title ?? null,
         metadata: body.metadata ?? {},
         declaredType: body.mediaType ?? 'text/plain',
@@ -116,9 +128,14 @@ export function documentRoutes(deps: { admission: Admission; documents: Document
     } else {
       // Any other content type: the body is the document itself (curl --data-binary @file).
       const title = typeof req.query.title === 'string' ? req.query.title.slice(0, 500) : null;
+      const rawExternalId =
+        req.query.externalId === undefined
+          ? undefined
+          : validate(externalId, req.query.externalId, 'externalId');
       const declaredType = req.headers['content-type'] ?? null;
       const stored = await admission.storeStream(missionId, req, maxBytes, { declaredType });
       admitted = await admission.admit(cartridge, stored, {
+        externalId: rawExternalId ?? null,
         title,
         metadata: {},
         declaredType,

@@ -121,6 +121,8 @@ describe('refused at the door, with nothing stored', () => {
       text: 'x'.repeat(uploadLimit + 1),
     });
     expectProblem(json, 413, 'too_large');
+    // The connection is closed after the answer: the client must not send its next request on it.
+    expect(json.headers.get('connection')).toBe('close');
     expect(await storedBlobs()).toEqual(before);
   });
 

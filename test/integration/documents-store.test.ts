@@ -8,7 +8,7 @@ import { lexicalEmbedding } from '../../domain/lexical-embedding';
 import { blobKeyFor } from '../../stores/blobs';
 import { CartridgeStore } from '../../stores/cartridges';
 import { chunkIdFor, decodeCursor, DocumentStore, type NewDocument } from '../../stores/documents';
-import { documentIdFor } from '../../stores/ids';
+import { documentIdFor, documentIdForExternal } from '../../stores/ids';
 import { migrate, migrations } from '../../stores/migrations';
 import { assertRowLevelSecurityHolds, openPostgres } from '../../stores/postgres';
 import { openPglite, prepareEmbeddedDatabase } from '../../stores/pglite';
@@ -301,6 +301,76 @@ describe.each(backends)('relational stores on $name', (backend) => {
       await documents.admit(doc);
       await documents.markFailed('alpha', doc.documentId, 'internal', 'wrong mission');
       expect((await documents.get('beta', doc.documentId))?.status).toBe('received');
+    });
+  });
+
+  describe('DocumentStore updates by external id', () => {
+    const update = (text: string, externalId = 'report-7'): NewDocument => ({
+      ...newDocument('alpha', text),
+      documentId: documentIdForExternal('alpha', externalId),
+      externalId,
+    });
+
+    it('new bytes under an external id become the next version; search swaps versions atomically', async () => {
+      const first = update('the first edition speaks of amber tides');
+      expect((await documents.admit(first)).created).toBe(true);
+      await documents.insertChunks(
+        'alpha',
+        first.documentId,
+        1,
+        chunksOf('amber tides of the first edition'),
+        'english',
+      );
+      await documents.markIndexed('alpha', first.documentId, 1);
+
+      const second = update('the second edition speaks of cobalt storms');
+      const admitted = await documents.admit(second);
+      expect(admitted.created).toBe(true);
+      expect(admitted.document).toMatchObject({
+        contentVersion: 2,
+        status: 'received',
+        sha256: second.sha256,
+      });
+      expect(admitted.document.workflowId).toMatch(/:v2$/);
+      expect(admitted.document.supersededBlobKeys).toEqual([first.blobKey]);
+
+      const hits = async (query: string) =>
+        (await documents.searchLexical('alpha', query, 'english', 10)).map((hit) => hit.chunkId);
+      await documents.insertChunks(
+        'alpha',
+        second.documentId,
+        2,
+        chunksOf('cobalt storms of the second edition'),
+        'english',
+      );
+      // Until the new version is indexed, search shows the old one only.
+      expect(await hits('amber tides')).toEqual([chunkIdFor(first.documentId, 1, 0)]);
+      expect(await hits('cobalt storms')).toEqual([]);
+      await documents.markIndexed('alpha', second.documentId, 2);
+      expect(await hits('amber tides')).toEqual([]);
+      expect(await hits('cobalt storms')).toEqual([chunkIdFor(second.documentId, 2, 0)]);
+
+      expect(await documents.removeSupersededChunks('alpha', second.documentId, 2)).toEqual([first.blobKey]);
+      await documents.forgetSupersededBlobs('alpha', second.documentId, [first.blobKey]);
+      expect(await documents.countChunks('alpha', second.documentId, 1)).toBe(0);
+      expect(await documents.countChunks('alpha', second.documentId, 2)).toBe(1);
+      expect((await documents.get('alpha', second.documentId))?.supersededBlobKeys).toEqual([]);
+    });
+
+    it('the same bytes again are a duplicate; an update while a version is processed is refused', async () => {
+      const first = update('one version at a time', 'report-8');
+      await documents.admit(first);
+      expect((await documents.admit(first)).created).toBe(false);
+      await expect(documents.admit(update('a second version too soon', 'report-8'))).rejects.toMatchObject({
+        code: 'update_in_progress',
+      });
+    });
+
+    it('two external ids may hold the same bytes as two documents', async () => {
+      const a = await documents.admit(update('identical bytes', 'left'));
+      const b = await documents.admit(update('identical bytes', 'right'));
+      expect(a.created && b.created).toBe(true);
+      expect(a.document.documentId).not.toBe(b.document.documentId);
     });
   });
 

@@ -66,7 +66,14 @@ async function openPgvector(): Promise<Harness> {
         heading: null,
       }));
       await documents.insertChunks(missionId, documentId, contentVersion, texts, 'english');
-      await documents.markIndexed(missionId, documentId, contentVersion);
+      // pgvector answers only searchable chunks. markIndexed would leave one version searchable;
+      // the cases here hold several versions' vectors at once, as Qdrant may between swap and clean-up.
+      await sql.inMission(missionId, (tx) =>
+        tx.query('UPDATE chunks SET searchable = true WHERE mission_id = $1 AND document_id = $2', [
+          missionId,
+          documentId,
+        ]),
+      );
     },
     close: () => sql.close(),
   };

@@ -1,0 +1,123 @@
+import { rm } from 'node:fs/promises';
+import { request, search, waitForDocument } from '../support/http';
+import { writeTestMissions } from '../support/missions';
+import { startTestStack, type TestStack } from '../support/stack';
+import { until } from '../support/wait';
+
+let stack: TestStack;
+let missionsDir: string;
+let mission: string;
+
+beforeAll(async () => {
+  const missions = await writeTestMissions(['update']);
+  missionsDir = missions.dir;
+  mission = missions.ids[0] as string;
+  stack = await startTestStack({ MISSIONS_DIR: missionsDir });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(missionsDir, { recursive: true, force: true });
+});
+
+interface Admitted {
+  documentId: string;
+  workflowId: string;
+  duplicate: boolean;
+}
+
+const submit = (text: string, externalId = 'field-report-7') =>
+  request<Admitted & { code?: string }>(stack.baseUrl, 'POST', `/v1/missions/${mission}/documents`, {
+    text,
+    externalId,
+  });
+
+const chunkVersions = (documentId: string) =>
+  stack.platform.sql.inMission(mission, async (tx) =>
+    (
+      await tx.query<{ content_version: number }>(
+        'SELECT DISTINCT content_version FROM chunks WHERE mission_id = $1 AND document_id = $2 ORDER BY 1',
+        [mission, documentId],
+      )
+    ).rows.map((row) => row.content_version),
+  );
+
+it('new text under an external id replaces the document: the new version in search, the old one gone everywhere', async () => {
+  const first = await submit('Ada Lovelace reported from Lisbon on the marigold canal survey.');
+  expect(first.status).toBe(202);
+  expect((await waitForDocument(stack.baseUrl, mission, first.body.documentId)).status).toBe('indexed');
+  const firstBlob = (await stack.platform.documents.get(mission, first.body.documentId))?.blobKey as string;
+  // An update waits for the whole run of the current version, its clean-up included.
+  await stack.platform.client.workflow.getHandle(first.body.workflowId).result();
+
+  const second = await submit('Grace Hopper reported from Reykjavik on the indigo glacier survey.');
+  expect(second.status).toBe(202);
+  expect(second.body).toMatchObject({ documentId: first.body.documentId, duplicate: false });
+  expect(second.body.workflowId).toMatch(/:v2$/);
+  // The old version is still what search knows until the new one is indexed.
+  const meanwhile = await search(stack.baseUrl, mission, 'marigold canal');
+  const swapped = await stack.platform.documents.get(mission, first.body.documentId);
+  if (swapped?.status !== 'indexed')
+    expect(meanwhile.body.results[0]?.documentId).toBe(first.body.documentId);
+
+  const updated = await waitForDocument(stack.baseUrl, mission, first.body.documentId);
+  expect(updated).toMatchObject({ status: 'indexed' });
+  expect(
+    (
+      await request<{ contentVersion: number }>(
+        stack.baseUrl,
+        'GET',
+        `/v1/missions/${mission}/documents/${first.body.documentId}`,
+      )
+    ).body.contentVersion,
+  ).toBe(2);
+  expect((await search(stack.baseUrl, mission, 'indigo glacier')).body.results[0]?.documentId).toBe(
+    first.body.documentId,
+  );
+  expect((await search(stack.baseUrl, mission, 'marigold canal')).body.results).toEqual([]);
+
+  // Afterwards the old version's chunks, graph part and bytes are removed.
+  await until(
+    async () => (await chunkVersions(first.body.documentId)).join() === '2',
+    30_000,
+    'old chunks removed',
+  );
+  await until(async () => !(await stack.platform.stores.blobs.exists(firstBlob)), 30_000, 'old blob removed');
+  const entities = await request<{ entities: Array<{ key: string }> }>(
+    stack.baseUrl,
+    'GET',
+    `/v1/missions/${mission}/entities`,
+  );
+  expect(entities.body.entities.map((entity) => entity.key).sort()).toEqual(['grace hopper', 'reykjavik']);
+
+  // The same text again is a duplicate, not a third version.
+  const again = await submit('Grace Hopper reported from Reykjavik on the indigo glacier survey.');
+  expect(again.body).toMatchObject({ duplicate: true });
+});
+
+it('an update sent while the previous version is still processed is refused with 409, and loses nothing', async () => {
+  const first = await submit('Alan Turing drafted the saffron ledger in Valparaiso.', 'field-report-8');
+  const tooSoon = await submit('Alan Turing rewrote the saffron ledger twice.', 'field-report-8');
+  const document = await waitForDocument(stack.baseUrl, mission, first.body.documentId);
+  if (tooSoon.status === 409) {
+    expect(tooSoon.body.code).toBe('update_in_progress');
+    expect(document).toMatchObject({ status: 'indexed' });
+    expect((await search(stack.baseUrl, mission, 'drafted saffron')).body.results[0]?.documentId).toBe(
+      first.body.documentId,
+    );
+  } else {
+    // The first run had already finished: the update was accepted as version 2.
+    expect(tooSoon.status).toBe(202);
+    expect(tooSoon.body.workflowId).toMatch(/:v2$/);
+  }
+  const invalid = await request<{ code: string }>(
+    stack.baseUrl,
+    'POST',
+    `/v1/missions/${mission}/documents`,
+    {
+      text: 'x',
+      externalId: 'bad\u0000id',
+    },
+  );
+  expect([invalid.status, invalid.body.code]).toEqual([400, 'invalid_request']);
+});
