@@ -108,6 +108,18 @@ export const cartridgeSchema = z
       })
       .strict(),
     entities: z.array(entityDefinitionSchema).max(entityLimits.maxDefinitions).default([]),
+    /** Where the mission's data lives when the store offers a choice. */
+    storage: z
+      .object({
+        /**
+         * Qdrant: `shared` puts the mission's points in the collection of their embedding model,
+         * keyed by a tenant-indexed mission_id (Qdrant's advice for many tenants); `dedicated` gives
+         * the mission collections of its own (`mf_<mission>_<model>_<dim>`).
+         */
+        vectorCollection: z.enum(['shared', 'dedicated']).default('shared'),
+      })
+      .strict()
+      .default({ vectorCollection: 'shared' }),
   })
   .strict()
   .superRefine((cartridge, ctx) => {

@@ -54,7 +54,8 @@ export async function openStores(config: Config, dataDir: string, logger: Logger
     await assertRowLevelSecurityHolds(sql);
 
     const blobs = await openBlobs(config, dataDir, logger);
-    const vectors = await openVectors(config, sql);
+    const cartridges = new CartridgeStore(sql);
+    const vectors = await openVectors(config, sql, cartridges);
     closers.push(async () => vectors.close?.());
     const cache: SearchCache = config.REDIS_URL
       ? new RedisSearchCache({
@@ -78,7 +79,7 @@ export async function openStores(config: Config, dataDir: string, logger: Logger
     return {
       sql,
       documents: new DocumentStore(sql),
-      cartridges: new CartridgeStore(sql),
+      cartridges,
       blobs,
       vectors,
       cache,
@@ -150,9 +151,16 @@ async function openBlobs(config: Config, dataDir: string, logger: Logger): Promi
   return blobs;
 }
 
-async function openVectors(config: Config, sql: SqlClient): Promise<VectorStore> {
-  if (config.QDRANT_URL)
-    return new QdrantVectorStore({ url: config.QDRANT_URL, apiKey: config.QDRANT_API_KEY });
+async function openVectors(config: Config, sql: SqlClient, cartridges: CartridgeStore): Promise<VectorStore> {
+  if (config.QDRANT_URL) {
+    return new QdrantVectorStore({
+      url: config.QDRANT_URL,
+      apiKey: config.QDRANT_API_KEY,
+      // Asked on every call, so a new cartridge version takes effect at once.
+      collectionMode: async (missionId) =>
+        (await cartridges.activeVersion(missionId))?.cartridge.storage.vectorCollection ?? 'shared',
+    });
+  }
   const { rows } = await sql.query(
     `SELECT 1 FROM information_schema.columns WHERE table_name = 'chunks' AND column_name = 'embedding'`,
   );

@@ -77,6 +77,15 @@ it('fills defaults for optional sections', () => {
   expect(cartridge.search).toMatchObject({ defaultLimit: 10, maxLimit: 50, rrfK: 60, minSimilarity: 0.1 });
 });
 
+it('keeps vectors in the shared collection unless the cartridge asks for dedicated ones', () => {
+  expect(parseCartridge(stringify(validCartridge())).storage).toEqual({ vectorCollection: 'shared' });
+  const dedicated = { ...validCartridge(), storage: { vectorCollection: 'dedicated' } };
+  expect(parseCartridge(stringify(dedicated)).storage.vectorCollection).toBe('dedicated');
+  expect(refusedPaths({ ...validCartridge(), storage: { vectorCollection: 'private' } })).toEqual([
+    'storage.vectorCollection',
+  ]);
+});
+
 it('accepts JSON, which is YAML too', () => {
   expect(parseCartridge(JSON.stringify(validCartridge())).mission.id).toBe('alpha');
 });
