@@ -1,11 +1,6 @@
-import { rm } from 'node:fs/promises';
 import { request, waitForDocument } from '../support/http';
-import { writeTestMissions } from '../support/missions';
-import { startTestStack, type TestStack } from '../support/stack';
-
-let stack: TestStack;
-let missionsDir: string;
-let mission: string;
+import { startStackWithMissions } from '../support/missions';
+import type { TestStack } from '../support/stack';
 
 interface Entity {
   entityId: string;
@@ -24,11 +19,15 @@ const chain = [
   'Reykjavik welcomed Grace Hopper in spring.',
 ];
 
+let stack: TestStack;
+let mission: string;
+let stopStack: () => Promise<void>;
+
 beforeAll(async () => {
-  const missions = await writeTestMissions(['graph']);
-  missionsDir = missions.dir;
-  mission = missions.ids[0] as string;
-  stack = await startTestStack({ MISSIONS_DIR: missionsDir });
+  const started = await startStackWithMissions(['graph']);
+  stack = started.stack;
+  mission = started.ids[0] as string;
+  stopStack = started.stop;
   // Small chunks, one paragraph each, so each pair co-occurs in one chunk only.
   for (const paragraph of chain) {
     const accepted = await request<{ documentId: string }>(
@@ -44,8 +43,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(missionsDir, { recursive: true, force: true });
+  await stopStack?.();
 });
 
 const get = <T>(path: string) => request<T>(stack.baseUrl, 'GET', `/v1/missions/${mission}${path}`);

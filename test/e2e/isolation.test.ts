@@ -1,7 +1,6 @@
-import { rm } from 'node:fs/promises';
 import { request, search, waitForDocument } from '../support/http';
-import { writeTestMissions } from '../support/missions';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startStackWithMissions } from '../support/missions';
+import type { TestStack } from '../support/stack';
 
 // Two missions with overlapping content. Through every endpoint that takes :mission, nothing of
 // mission B may be readable, searchable, traversable, cacheable or deletable through mission A,
@@ -9,7 +8,7 @@ import { startTestStack, type TestStack } from '../support/stack';
 // and the relational suite proves it in SQL under row-level security.)
 
 let stack: TestStack;
-let missionsDir: string;
+let stopStack: () => Promise<void>;
 let alpha: string;
 let beta: string;
 const ids: Record<string, { shared: string; own: string }> = {};
@@ -26,10 +25,10 @@ const ownText = (mission: string) =>
     : 'MV-777 left Reykjavik carrying the obsidian ledger of the north.';
 
 beforeAll(async () => {
-  const missions = await writeTestMissions(['alpha', 'beta']);
-  missionsDir = missions.dir;
-  [alpha, beta] = missions.ids as [string, string];
-  stack = await startTestStack({ MISSIONS_DIR: missionsDir });
+  const started = await startStackWithMissions(['alpha', 'beta']);
+  stack = started.stack;
+  stopStack = started.stop;
+  [alpha, beta] = started.ids as [string, string];
   for (const mission of [alpha, beta]) {
     const submitted: string[] = [];
     for (const text of [shared, ownText(mission)]) {
@@ -51,8 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(missionsDir, { recursive: true, force: true });
+  await stopStack?.();
 });
 
 const get = <T = Record<string, unknown>>(path: string) => request<T>(stack.baseUrl, 'GET', path);

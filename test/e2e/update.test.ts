@@ -1,23 +1,21 @@
-import { rm } from 'node:fs/promises';
 import { request, search, waitForDocument } from '../support/http';
-import { writeTestMissions } from '../support/missions';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startStackWithMissions } from '../support/missions';
+import type { TestStack } from '../support/stack';
 import { until } from '../support/wait';
 
 let stack: TestStack;
-let missionsDir: string;
 let mission: string;
+let stopStack: () => Promise<void>;
 
 beforeAll(async () => {
-  const missions = await writeTestMissions(['update']);
-  missionsDir = missions.dir;
-  mission = missions.ids[0] as string;
-  stack = await startTestStack({ MISSIONS_DIR: missionsDir });
+  const started = await startStackWithMissions(['update']);
+  stack = started.stack;
+  mission = started.ids[0] as string;
+  stopStack = started.stop;
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(missionsDir, { recursive: true, force: true });
+  await stopStack?.();
 });
 
 interface Admitted {

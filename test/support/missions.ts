@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoRoot } from './env';
+import { startTestStack, type TestStack } from './stack';
 
 /** Entity definitions the graph tests share: a gazetteer of places and people, and ship codes. */
 export const testEntities = [
@@ -29,4 +30,20 @@ export async function writeTestMissions(names: string[]): Promise<{ dir: string;
     await writeFile(join(dir, id, 'cartridge.yaml'), stringify(cartridge));
   }
   return { dir, ids };
+}
+
+/** A test stack serving only new missions made by writeTestMissions; `stop` removes them too. */
+export async function startStackWithMissions(
+  names: string[],
+): Promise<{ stack: TestStack; ids: string[]; stop(): Promise<void> }> {
+  const { dir, ids } = await writeTestMissions(names);
+  const stack = await startTestStack({ MISSIONS_DIR: dir });
+  return {
+    stack,
+    ids,
+    stop: async () => {
+      await stack.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
