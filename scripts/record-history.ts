@@ -1,10 +1,12 @@
 /**
- * Records real histories of the ingest workflow (one indexed run, one failed run) into
- * test/histories/, for the replay test. Run after a deliberate, versioned workflow change:
- * `npm run record:history`. Never re-record to make a replay failure go away: that failure means
+ * Records real histories of the workflows into test/histories/, for the replay test: an indexed
+ * and a failed ingest run, an indexed run with entity extraction and version clean-up, and a
+ * deletion. Run after a deliberate, versioned workflow change: `npm run record:history`. Histories
+ * already recorded are kept (they are what running workflows of that age look like); give a new
+ * recording a new name. Never re-record to make a replay failure go away: that failure means
  * running workflows would break; use patched() instead.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -45,17 +47,51 @@ async function main(): Promise<void> {
   });
   try {
     const baseUrl = `http://127.0.0.1:${platform.apiPort}`;
-    const runs = {
-      'ingest-indexed': await post(
-        baseUrl,
-        JSON.stringify({
-          text: '# Recorded\n\nA document recorded for the replay test.',
-          mediaType: 'text/markdown',
-        }),
-        'application/json',
-      ),
-      'ingest-failed': await post(baseUrl, '%PDF-1.7 not really a PDF', 'application/pdf'),
+    const historiesDir = join(repoRoot, 'test', 'histories');
+    const recorded = (name: string) =>
+      access(join(historiesDir, `${name}.json`)).then(
+        () => true,
+        () => false,
+      );
+    const recorders: Record<string, () => Promise<string>> = {
+      'ingest-indexed': () =>
+        post(
+          baseUrl,
+          JSON.stringify({
+            text: '# Recorded\n\nA document recorded for the replay test.',
+            mediaType: 'text/markdown',
+          }),
+          'application/json',
+        ),
+      'ingest-failed': () => post(baseUrl, '%PDF-1.7 not really a PDF', 'application/pdf'),
+      'ingest-indexed-with-entities': () =>
+        post(
+          baseUrl,
+          JSON.stringify({
+            text: 'A second recording, updated under its external id.',
+            externalId: 'recorded-1',
+          }),
+          'application/json',
+        ),
+      deletion: async () => {
+        const ingest = await post(
+          baseUrl,
+          JSON.stringify({ text: 'A recording that is then deleted.' }),
+          'application/json',
+        );
+        await platform.client.workflow.getHandle(ingest).result();
+        const documentId = ingest.split(':')[2] as string;
+        const response = await fetch(`${baseUrl}/v1/missions/default/documents/${documentId}`, {
+          method: 'DELETE',
+        });
+        return ((await response.json()) as { workflowId: string }).workflowId;
+      },
     };
+    const runs: Record<string, string> = {};
+    for (const [name, record] of Object.entries(recorders)) {
+      if (await recorded(name)) continue;
+      runs[name] = await record();
+    }
     for (const [name, workflowId] of Object.entries(runs)) {
       await platform.client.workflow
         .getHandle(workflowId)
@@ -67,7 +103,7 @@ async function main(): Promise<void> {
         ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'],
         { maxBuffer: 16 * 1024 * 1024 },
       );
-      const file = join(repoRoot, 'test', 'histories', `${name}.json`);
+      const file = join(historiesDir, `${name}.json`);
       // Stack traces name this machine's paths and play no part in replay.
       const scrubbed = JSON.stringify(
         JSON.parse(stdout),

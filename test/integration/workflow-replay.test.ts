@@ -21,10 +21,16 @@ export function historyPayloadText(history: unknown): string {
   return texts.join('\n');
 }
 
-describe('recorded ingest histories', () => {
+describe('recorded workflow histories', () => {
   it('replay deterministically against the current workflow code', async () => {
     const files = (await readdir(historiesDir)).filter((file) => file.endsWith('.json'));
-    expect(files.sort()).toEqual(['ingest-failed.json', 'ingest-indexed.json']);
+    // Histories from before patched() workflow changes stay: they are what older runs look like.
+    expect(files.sort()).toEqual([
+      'deletion.json',
+      'ingest-failed.json',
+      'ingest-indexed-with-entities.json',
+      'ingest-indexed.json',
+    ]);
     for (const file of files) {
       const history = JSON.parse(await readFile(join(historiesDir, file), 'utf8')) as unknown;
       await expect(
@@ -39,6 +45,13 @@ describe('recorded ingest histories', () => {
     expect(stored).toContain('"missionId":"default"');
     expect(stored).not.toContain('recorded for the replay test');
     expect(Buffer.byteLength(JSON.stringify(history))).toBeLessThan(64 * 1024);
+    for (const [file, text] of [
+      ['ingest-indexed-with-entities.json', 'updated under its external id'],
+      ['deletion.json', 'then deleted'],
+    ]) {
+      const recorded = JSON.parse(await readFile(join(historiesDir, file as string), 'utf8')) as unknown;
+      expect(historyPayloadText(recorded)).not.toContain(text);
+    }
   });
 
   it('a changed workflow fails the replay', async () => {
