@@ -13,7 +13,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: the developers' npm (11) runs no dependency install scripts unless package.json
 # approves them, and none is needed (Temporal's core bridge ships prebuilt binaries). The image's npm
 # (10) would run them all, and @parcel/watcher's would try to compile native code here.
-RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 
 COPY . .
 RUN npm run build \
