@@ -54,6 +54,7 @@ export async function openStores(config: Config, dataDir: string, logger: Logger
     await assertRowLevelSecurityHolds(sql);
 
     const blobs = await openBlobs(config, dataDir, logger);
+    if (blobs instanceof S3BlobStore) closers.push(async () => blobs.destroy());
     const cartridges = new CartridgeStore(sql);
     const vectors = await openVectors(config, sql, cartridges);
     closers.push(async () => vectors.close?.());

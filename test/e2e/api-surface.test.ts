@@ -1,4 +1,5 @@
 import { request, search, uploadFile, waitForDocument } from '../support/http';
+import { until } from '../support/wait';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -66,9 +67,13 @@ it('the Web UI can filter runs by MissionId, IngestStatus, Lane and DocumentClas
     for await (const _run of client.workflow.list({ query })) n++;
     return n;
   };
-  expect(await count('MissionId = "default" AND IngestStatus = "indexed"')).toBe(5);
-  expect(await count('MissionId = "default" AND IngestStatus = "failed"')).toBe(1);
-  expect(await count('Lane = "standard" AND DocumentClass = "general"')).toBe(5);
+  // Visibility is eventually consistent, and a run sets IngestStatus=indexed after its clean-up
+  // step, a moment after the document row says indexed: wait for the counts, then hold them exact.
+  const settles = (query: string, expected: number) =>
+    until(async () => (await count(query)) === expected, 30_000, `${expected} runs for ${query}`);
+  await settles('MissionId = "default" AND IngestStatus = "indexed"', 5);
+  await settles('MissionId = "default" AND IngestStatus = "failed"', 1);
+  await settles('Lane = "standard" AND DocumentClass = "general"', 5);
   expect(await count('MissionId = "other"')).toBe(0);
 });
 
