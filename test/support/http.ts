@@ -50,7 +50,10 @@ export interface DocumentView {
 
 const terminal = new Set(['indexed', 'failed', 'rejected', 'cancelled', 'deleted']);
 
-/** Polls a document until it reaches a terminal status. */
+/**
+ * Polls a document until it reaches a terminal status; an indexed one also until its step log is
+ * closed (the index step makes the document `indexed` inside its work, then records itself done).
+ */
 export async function waitForDocument(
   baseUrl: string,
   mission: string,
@@ -67,7 +70,9 @@ export async function waitForDocument(
     );
     if (response.status === 200) {
       last = response.body;
-      if (terminal.has(last.status)) return last;
+      const stepsClosed =
+        last.status !== 'indexed' || (last.steps ?? []).every((step) => step.status !== 'running');
+      if (terminal.has(last.status) && stepsClosed) return last;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
