@@ -313,6 +313,19 @@ export function createIngestActivities(deps: IngestDependencies) {
 
 export type IngestActivities = ReturnType<typeof createIngestActivities>;
 
+/**
+ * The pipeline's steps in the workflow's order, called directly without Temporal: the benchmark's
+ * in-process baseline and store-level tests. The workflow (workflows/ingest.ts) is what runs them.
+ */
+export async function ingestInProcess(activities: IngestActivities, input: IngestInput): Promise<void> {
+  await activities.classifyDocument(input);
+  const parsed = await activities.parseDocument(input);
+  await activities.chunkDocument(input, parsed.parsedKey);
+  await activities.embedChunks(input);
+  await activities.extractEntities(input);
+  await activities.indexDocument(input);
+}
+
 /** Typed domain errors become non-retryable failures whose type is the error code. */
 function toTemporalFailure(error: unknown): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;

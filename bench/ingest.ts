@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { LexicalEmbedder } from '../activities/embedding';
-import { createIngestActivities } from '../activities/ingest';
+import { createIngestActivities, ingestInProcess } from '../activities/ingest';
 import { loadConfig } from '../domain/config';
 import { ingestWorkflowId } from '../domain/documents';
 import { sniffMediaType } from '../domain/media-types';
@@ -134,12 +134,7 @@ async function inProcess(scratch: string): Promise<number> {
         workflowId: ingestWorkflowId('default', documentId),
       });
       const input = { missionId: 'default', documentId, cartridgeVersion: version };
-      await activities.classifyDocument(input);
-      const parsed = await activities.parseDocument(input);
-      await activities.chunkDocument(input, parsed.parsedKey);
-      await activities.embedChunks(input);
-      await activities.extractEntities(input);
-      await activities.indexDocument(input);
+      await ingestInProcess(activities, input);
     });
     return documents / ((performance.now() - started) / 1000);
   } finally {

@@ -140,17 +140,22 @@ const backends: Backend[] = [
   },
 ];
 
+/** A fresh, migrated database with the stores over it (as the platform uses them) and missions. */
+async function openStores(backend: Backend, missionIds: string[]): Promise<Database> {
+  const database = await backend.openFresh();
+  await database.migrate();
+  sql = database.app;
+  cartridges = new CartridgeStore(sql);
+  documents = new DocumentStore(sql);
+  for (const id of missionIds) await cartridges.activate(cartridgeFor(id), 'test');
+  return database;
+}
+
 describe.each(backends)('relational stores on $name', (backend) => {
   let database: Database;
 
   beforeAll(async () => {
-    database = await backend.openFresh();
-    await database.migrate();
-    sql = database.app;
-    cartridges = new CartridgeStore(sql);
-    documents = new DocumentStore(sql);
-    for (const id of ['alpha', 'beta', 'paging', 'paging-micro'])
-      await cartridges.activate(cartridgeFor(id), 'test');
+    database = await openStores(backend, ['alpha', 'beta', 'paging', 'paging-micro']);
   });
 
   afterAll(async () => {
@@ -534,13 +539,8 @@ describe('PgVectorStore with the document store (PGlite)', () => {
   let vectors: PgVectorStore;
 
   beforeAll(async () => {
-    database = await backends[0]!.openFresh();
-    await database.migrate();
-    sql = database.app;
-    cartridges = new CartridgeStore(sql);
-    documents = new DocumentStore(sql);
+    database = await openStores(backends[0]!, ['alpha', 'beta']);
     vectors = new PgVectorStore(sql);
-    for (const id of ['alpha', 'beta']) await cartridges.activate(cartridgeFor(id), 'test');
   });
 
   afterAll(async () => {
@@ -644,12 +644,7 @@ describe.each(backends)('row-level security on $name', (backend) => {
   let database: Database;
 
   beforeAll(async () => {
-    database = await backend.openFresh();
-    await database.migrate();
-    sql = database.app;
-    cartridges = new CartridgeStore(sql);
-    documents = new DocumentStore(sql);
-    for (const id of ['alpha', 'beta']) await cartridges.activate(cartridgeFor(id), 'test');
+    database = await openStores(backend, ['alpha', 'beta']);
     for (const id of ['alpha', 'beta']) {
       const doc = newDocument(id, `${id} shared words`);
       await documents.admit(doc);

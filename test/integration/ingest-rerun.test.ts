@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LexicalEmbedder } from '../../activities/embedding';
-import { createIngestActivities } from '../../activities/ingest';
+import { createIngestActivities, ingestInProcess } from '../../activities/ingest';
 import { ingestWorkflowId, type IngestInput } from '../../domain/documents';
 import { createLogger } from '../../observability/logger';
 import { createMetrics } from '../../observability/metrics';
@@ -83,15 +83,6 @@ afterAll(async () => {
   await rm(missionsDir, { recursive: true, force: true });
 });
 
-async function runPipeline(): Promise<void> {
-  await activities.classifyDocument(input);
-  const parsed = await activities.parseDocument(input);
-  await activities.chunkDocument(input, parsed.parsedKey);
-  await activities.embedChunks(input);
-  await activities.extractEntities(input);
-  await activities.indexDocument(input);
-}
-
 async function counts() {
   const count = (text: string) =>
     sql.inMission(mission, async (tx) => Number((await tx.query<{ n: number }>(text)).rows[0]?.n));
@@ -110,7 +101,7 @@ async function counts() {
 }
 
 it('every step run again, and the whole pipeline run again, write nothing twice', async () => {
-  await runPipeline();
+  await ingestInProcess(activities, input);
   const once = await counts();
   expect(once.chunks).toBeGreaterThan(2);
   expect(once).toMatchObject({ distinctChunks: once.chunks, vectors: once.chunks, searchable: once.chunks });
@@ -119,11 +110,11 @@ it('every step run again, and the whole pipeline run again, write nothing twice'
 
   // As if every step had crashed just before recording its result: all of them execute again.
   await sql.inMission(mission, (tx) => tx.query('DELETE FROM document_steps'));
-  await runPipeline();
+  await ingestInProcess(activities, input);
   expect(await counts()).toEqual(once);
 
   // The whole workflow again: every step finds its recorded result.
-  await runPipeline();
+  await ingestInProcess(activities, input);
   expect(await counts()).toEqual(once);
   const steps = await documents.steps(mission, input.documentId);
   expect(steps.map((step) => [step.step, step.executions])).toEqual(
