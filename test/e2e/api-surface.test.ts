@@ -1,5 +1,5 @@
 import { request, search, uploadFile, waitForDocument } from '../support/http';
-import { until } from '../support/wait';
+import { countRuns, runsSettle } from '../support/visibility';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -62,19 +62,13 @@ it('lists documents newest first with status filter and cursor pagination', asyn
 
 it('the Web UI can filter runs by MissionId, IngestStatus, Lane and DocumentClass', async () => {
   const client = stack.platform.client;
-  const count = async (query: string) => {
-    let n = 0;
-    for await (const _run of client.workflow.list({ query })) n++;
-    return n;
-  };
-  // Visibility is eventually consistent, and a run sets IngestStatus=indexed after its clean-up
-  // step, a moment after the document row says indexed: wait for the counts, then hold them exact.
-  const settles = (query: string, expected: number) =>
-    until(async () => (await count(query)) === expected, 30_000, `${expected} runs for ${query}`);
+  // A run sets IngestStatus=indexed after its clean-up step, a moment after the document row says
+  // indexed: wait for the counts, then hold them exact.
+  const settles = (query: string, expected: number) => runsSettle(client, query, expected);
   await settles('MissionId = "default" AND IngestStatus = "indexed"', 5);
   await settles('MissionId = "default" AND IngestStatus = "failed"', 1);
   await settles('Lane = "standard" AND DocumentClass = "general"', 5);
-  expect(await count('MissionId = "other"')).toBe(0);
+  expect(await countRuns(client, 'MissionId = "other"')).toBe(0);
 });
 
 it('missions, health, metrics and the OpenAPI document', async () => {

@@ -9,6 +9,7 @@ import { startEmbeddingServer, type EmbeddingServer } from '../support/embedding
 import { filler } from '../support/fixtures';
 import { request, waitForDocument, type DocumentView } from '../support/http';
 import { until } from '../support/wait';
+import { runsSettle } from '../support/visibility';
 import { freshNamespace, spawnStack, type SpawnedStack } from '../support/stack';
 
 const dimensions = 32;
@@ -148,11 +149,7 @@ it('kill -9 of the whole embedded stack mid-batch of 20, then a restart: all 20 
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   try {
     const client = new Client({ connection, namespace: 'default' });
-    for (const id of ids) {
-      let runs = 0;
-      for await (const _run of client.workflow.list({ query: `WorkflowId = "ingest:default:${id}"` })) runs++;
-      expect(runs).toBe(1);
-    }
+    for (const id of ids) await runsSettle(client, `WorkflowId = "ingest:default:${id}"`, 1);
   } finally {
     await connection.close();
   }

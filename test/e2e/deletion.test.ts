@@ -2,6 +2,7 @@ import { request, search, waitForDocument } from '../support/http';
 import { startStackWithMissions } from '../support/missions';
 import type { TestStack } from '../support/stack';
 import { until } from '../support/wait';
+import { runsSettle } from '../support/visibility';
 
 let stack: TestStack;
 let mission: string;
@@ -107,13 +108,7 @@ it('a deleted document leaves search at once, then every store, and its bytes; a
   );
   expect(again.status).toBe(202);
   expect(again.body.workflowId).toBe(deleted.body.workflowId);
-  const runs: string[] = [];
-  for await (const run of stack.platform.client.workflow.list({
-    query: `WorkflowId = "${deleted.body.workflowId}"`,
-  })) {
-    runs.push(run.runId);
-  }
-  expect(runs).toHaveLength(1);
+  await runsSettle(stack.platform.client, `WorkflowId = "${deleted.body.workflowId}"`, 1);
 });
 
 it('the same bytes sent after the deletion come back as the next content version, with a run of their own', async () => {

@@ -1,5 +1,6 @@
 import { request, uploadFile, waitForDocument } from '../support/http';
 import { startTestStack, type TestStack } from '../support/stack';
+import { runsSettle } from '../support/visibility';
 
 let stack: TestStack;
 
@@ -51,13 +52,7 @@ it('20 concurrent submissions of the same bytes give one document, one run, one 
   });
   expect(document.steps.every((step) => step.executions === 1)).toBe(true);
 
-  const runs: string[] = [];
-  for await (const run of stack.platform.client.workflow.list({
-    query: `WorkflowId = "ingest:default:${documentId}"`,
-  })) {
-    runs.push(run.runId);
-  }
-  expect(runs).toHaveLength(1);
+  await runsSettle(stack.platform.client, `WorkflowId = "ingest:default:${documentId}"`, 1);
 
   // A later duplicate of a finished document neither re-runs nor re-indexes it.
   const late = await uploadFile(stack.baseUrl, 'default', bytes, 'again.txt');

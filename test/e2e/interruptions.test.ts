@@ -5,6 +5,7 @@ import { ingestWorkflowId } from '../../domain/documents';
 import { startEmbeddingServer, type EmbeddingServer } from '../support/embedding-server';
 import { request, waitForDocument } from '../support/http';
 import { until } from '../support/wait';
+import { runsSettle } from '../support/visibility';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -60,8 +61,5 @@ it('a cancelled run leaves its document cancelled, not processing', async () => 
   await stack.platform.client.workflow.getHandle(ingestWorkflowId('default', documentId)).cancel();
   const document = await waitForDocument(stack.baseUrl, 'default', documentId, 30_000);
   expect(document.status).toBe('cancelled');
-  let cancelledRuns = 0;
-  for await (const _run of stack.platform.client.workflow.list({ query: 'IngestStatus = "cancelled"' }))
-    cancelledRuns++;
-  expect(cancelledRuns).toBe(1);
+  await runsSettle(stack.platform.client, 'IngestStatus = "cancelled"', 1);
 });
