@@ -227,6 +227,38 @@ interface ChunkEntity {
 }
 
 function extract(compiled: Compiled, chunks: readonly ChunkText[]): ExtractedEntities {
+  return assembleEntities(chunks, (text, record) => {
+    let complete = true;
+    compiled.tries.forEach((trie, mode) => {
+      if (trie && complete) complete = scanTerms(trie, mode === 1, text, record);
+    });
+    for (const pattern of compiled.patterns) {
+      if (!complete) break;
+      complete = scanPattern(pattern, text, record);
+    }
+    return complete;
+  });
+}
+
+/**
+ * Receives one match while a chunk is scanned, at its offset in the chunk. Returns false once the
+ * chunk's match budget (`entityLimits.maxMatchesPerChunk`) is spent: the scan should stop there.
+ */
+export type EntityRecorder = (type: string, key: string, name: string, offset: number) => boolean;
+
+/**
+ * Reads one chunk's text, passing every match to `record`; returns false when it stopped early
+ * (the budget ran out), so the chunk is listed as truncated.
+ */
+export type ChunkScanner = (text: string, record: EntityRecorder) => boolean;
+
+/**
+ * What every extractor does once it can find matches: turns the matches of each chunk into mentions,
+ * document entities and co-occurrence relations, with the per-chunk and per-document caps of
+ * `entityLimits`. Shared so that the extractors' outputs have one shape and one ordering, whatever
+ * finds the matches. Chunks are read in chunk-index order whatever order they are given in.
+ */
+export function assembleEntities(chunks: readonly ChunkText[], scanChunk: ChunkScanner): ExtractedEntities {
   const ordered = [...chunks].sort((a, b) => a.chunkIndex - b.chunkIndex);
   const mentions: EntityMention[] = [];
   const entities = new Map<string, DocumentEntity>();
@@ -236,7 +268,7 @@ function extract(compiled: Compiled, chunks: readonly ChunkText[]): ExtractedEnt
   for (const { chunkIndex, text } of ordered) {
     const found = new Map<string, ChunkEntity>();
     let matches = 0;
-    const record = (type: string, key: string, name: string, offset: number): boolean => {
+    const record: EntityRecorder = (type, key, name, offset) => {
       if (++matches > entityLimits.maxMatchesPerChunk) return false;
       const id = refId(type, key);
       const seen = found.get(id);
@@ -247,15 +279,7 @@ function extract(compiled: Compiled, chunks: readonly ChunkText[]): ExtractedEnt
       }
       return true;
     };
-    let complete = true;
-    compiled.tries.forEach((trie, mode) => {
-      if (trie && complete) complete = scanTerms(trie, mode === 1, text, record);
-    });
-    for (const pattern of compiled.patterns) {
-      if (!complete) break;
-      complete = scanPattern(pattern, text, record);
-    }
-    if (!complete) truncatedChunks.add(chunkIndex);
+    if (!scanChunk(text, record)) truncatedChunks.add(chunkIndex);
 
     const inChunk = [...found.values()].sort((a, b) => a.firstOffset - b.firstOffset || compareRefs(a, b));
     if (inChunk.length > entityLimits.maxEntitiesPerChunk) {
@@ -330,8 +354,6 @@ function extract(compiled: Compiled, chunks: readonly ChunkText[]): ExtractedEnt
   };
 }
 
-type Recorder = (type: string, key: string, name: string, offset: number) => boolean;
-
 /**
  * Leftmost-longest dictionary matching with a trie walk from every position that can start a word:
  * each walk reads at most the longest term, so the scan is linear in the text for any number of
@@ -339,7 +361,7 @@ type Recorder = (type: string, key: string, name: string, offset: number) => boo
  * whitespace in the text matches the single space of a term. Returns false when the chunk's match
  * budget ran out.
  */
-function scanTerms(root: TrieNode, caseSensitive: boolean, text: string, record: Recorder): boolean {
+function scanTerms(root: TrieNode, caseSensitive: boolean, text: string, record: EntityRecorder): boolean {
   let start = 0;
   while (start < text.length) {
     if (start > 0 && isWordBefore(text, start)) {
@@ -382,7 +404,7 @@ function scanTerms(root: TrieNode, caseSensitive: boolean, text: string, record:
   return true;
 }
 
-function scanPattern(pattern: CompiledPattern, text: string, record: Recorder): boolean {
+function scanPattern(pattern: CompiledPattern, text: string, record: EntityRecorder): boolean {
   const { regex } = pattern;
   regex.lastIndex = 0;
   for (let match = regex.exec(text); match; match = regex.exec(text)) {
