@@ -23,6 +23,23 @@ export const errorCatalog = {
     title: 'The document is still being deleted; send it again once the deletion has finished',
   },
   not_found: { status: 404, retryable: false, title: 'No such resource' },
+  task_not_found: { status: 404, retryable: false, title: 'No such verification task' },
+  already_claimed: {
+    status: 409,
+    retryable: false,
+    title: 'Another reviewer holds the claim on this verification task',
+  },
+  claim_required: {
+    status: 409,
+    retryable: false,
+    title: 'Claim the verification task before deciding it',
+  },
+  already_decided: { status: 409, retryable: false, title: 'The verification task is already decided' },
+  review_expired: {
+    status: 409,
+    retryable: false,
+    title: 'The verification task passed its deadline and no longer takes decisions',
+  },
   parse_failed: { status: 422, retryable: false, title: 'The document could not be parsed' },
   decompression_limit: {
     status: 422,
@@ -31,6 +48,7 @@ export const errorCatalog = {
   },
   invalid_cartridge: { status: 422, retryable: false, title: 'The cartridge is not valid' },
   no_text: { status: 422, retryable: false, title: 'The document contains no extractable text' },
+  ocr_unavailable: { status: 422, retryable: false, title: 'No OCR engine can run on this worker' },
   embedding_rejected: { status: 502, retryable: false, title: 'The embedding model refused the request' },
   not_ready: { status: 503, retryable: true, title: 'A dependency is not ready' },
   internal: { status: 500, retryable: true, title: 'Internal error' },

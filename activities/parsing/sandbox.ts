@@ -26,7 +26,8 @@ function childScript(): string {
   return found;
 }
 
-async function residentMegabytes(pid: number): Promise<number | null> {
+/** A process's resident memory, from /proc (null once it has gone): how parser children are watched. */
+export async function residentMegabytes(pid: number): Promise<number | null> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const kilobytes = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
