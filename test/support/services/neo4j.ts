@@ -1,16 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  access,
-  mkdir,
-  mkdtemp,
-  open,
-  readFile,
-  readdir,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import neo4j from 'neo4j-driver';
@@ -25,6 +14,7 @@ import {
   type RunningService,
   type Say,
 } from './service';
+import { exists, mavenClasspath } from './maven';
 
 /** The LTS release DESIGN.md names; community edition, from Maven Central. */
 export const neo4jVersion = '5.26.0';
@@ -121,7 +111,13 @@ async function prepareLauncher(say: Say): Promise<{ java: string; classpath: str
   if (!java || !javac) throw new Error('java and javac (JDK 17) are needed to run Neo4j in the tests');
   const cacheDir = userCacheDir('neo4j', neo4jVersion);
   await mkdir(cacheDir, { recursive: true });
-  const neo4jClasspath = await resolveClasspath(cacheDir, say);
+  const neo4jClasspath = await mavenClasspath({
+    cacheDir,
+    name: 'neo4j',
+    artifacts: [{ groupId: 'org.neo4j', artifactId: 'neo4j', version: neo4jVersion }],
+    say,
+    expectation: 'about 1.5 minutes the first time',
+  });
 
   const source = await readFile(launcherSource);
   const hash = createHash('sha256').update(source).update('\0').update(neo4jClasspath).digest('hex');
@@ -142,65 +138,6 @@ async function prepareLauncher(say: Say): Promise<{ java: string; classpath: str
     await removeStaleLaunchers(cacheDir, classesDir);
   }
   return { java, classpath: `${classesDir}:${neo4jClasspath}` };
-}
-
-/**
- * Neo4j's runtime classpath (about 240 jars in the user's Maven repository). A tiny POM in the cache
- * folder names the one dependency; `dependency:build-classpath` downloads what is missing and writes
- * the list. The list is reused while every jar on it still exists.
- */
-async function resolveClasspath(cacheDir: string, say: Say): Promise<string> {
-  const classpathFile = join(cacheDir, 'classpath.txt');
-  const cached = await readFile(classpathFile, 'utf8').catch(() => '');
-  if (cached && (await allExist(cached.trim().split(':')))) return cached.trim();
-
-  const mvn = await which('mvn');
-  if (!mvn) throw new Error('Maven (mvn) is needed to resolve Neo4j for the tests');
-  say(`resolving org.neo4j:neo4j:${neo4jVersion} with Maven (about 1.5 minutes the first time)`);
-  const started = Date.now();
-  const pom = join(cacheDir, 'pom.xml');
-  await writeFile(pom, pomFor(neo4jVersion));
-  const output = join(cacheDir, `classpath-${process.pid}.tmp`);
-  try {
-    await run(mvn, ['-B', '-q', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${output}`]);
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(
-      `Maven could not resolve Neo4j ${neo4jVersion}: ${`${stdout}\n${stderr}`.trim().slice(-2000)}`,
-    );
-  }
-  const classpath = (await readFile(output, 'utf8')).trim();
-  await rename(output, classpathFile);
-  say(`Neo4j resolved in ${Math.round((Date.now() - started) / 1000)} s`);
-  return classpath;
-}
-
-/** Pinned plugin version: Maven would otherwise look up the newest one on every run. */
-function pomFor(version: string): string {
-  return `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>missionflow.test</groupId>
-  <artifactId>neo4j-classpath</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
-      <groupId>org.neo4j</groupId>
-      <artifactId>neo4j</artifactId>
-      <version>${version}</version>
-    </dependency>
-  </dependencies>
-  <build>
-    <plugins>
-      <plugin>
-        <groupId>org.apache.maven.plugins</groupId>
-        <artifactId>maven-dependency-plugin</artifactId>
-        <version>2.8</version>
-      </plugin>
-    </plugins>
-  </build>
-</project>
-`;
 }
 
 async function removeStaleLaunchers(cacheDir: string, keep: string): Promise<void> {
@@ -270,16 +207,4 @@ async function sizeOf(path: string): Promise<number> {
     (stats) => stats.size,
     () => 0,
   );
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function allExist(paths: string[]): Promise<boolean> {
-  for (const path of paths) if (!(await exists(path))) return false;
-  return true;
 }
