@@ -33,6 +33,11 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/missions ./missions
 COPY --from=build /app/deploy/compose/worker-healthcheck.js ./deploy/compose/worker-healthcheck.js
 
+# The OCR lane's engine: Tesseract with English, and poppler to read and rasterise PDF pages.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng poppler-utils \
+  && rm -rf /var/lib/apt/lists/*
+
 # The only writable place: spooled uploads and other scratch files. Lasting state lives in the
 # stores (PostgreSQL, Qdrant, Neo4j, Redis, S3), never in the container.
 RUN mkdir -p /app/.data && chown node:node /app/.data

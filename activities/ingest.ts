@@ -10,14 +10,21 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { BlobStore } from '../stores/blobs';
 import type { CartridgeStore } from '../stores/cartridges';
-import type { DocumentRecord, DocumentStore } from '../stores/documents';
+import type { DocumentStore } from '../stores/documents';
 import type { VectorStore } from '../stores/vectors';
 import type { SearchCache } from '../stores/cache';
 import type { GraphStore } from '../stores/graph';
-import { extractEntities } from '../domain/entities';
+import { extractEntities, type EntityDefinition } from '../domain/entities';
+import { scoreConsensus } from '../domain/consensus';
+import { localExtractorVotes } from '../domain/extractors';
+import { compilePiiScanner, countPii, piiTypes, redactPii, type PiiType } from '../domain/pii';
+import type { Corrections } from '../domain/verification';
 import type { Embedder } from './embedding';
+import { requireDocument, requirePinnedCartridge } from './run-inputs';
 import { parseDocument } from './parsing';
-import { supportedMediaTypes, type SupportedMediaType } from '../domain/media-types';
+import { isImageMediaType, supportedMediaTypes, type SupportedMediaType } from '../domain/media-types';
+import { normaliseText } from '../domain/text';
+import { ocrImage, ocrPdf, requireOcrEngine } from './parsing/ocr';
 
 export interface IngestDependencies {
   documents: DocumentStore;
@@ -34,6 +41,8 @@ export interface IngestDependencies {
   embedBatchSize: number;
   /** Memory a PDF or DOCX parser process may use (see parsing/sandbox.ts). */
   parserMemoryMb: number;
+  /** Where OCR finds its programs: TESSERACT_PATH and PATH (activities/parsing/ocr.ts). */
+  ocrEnvironment: NodeJS.ProcessEnv;
 }
 
 export interface ClassifyResult {
@@ -47,6 +56,11 @@ export interface ParseResult {
   blocks: number;
   characters: number;
   encoding: string | null;
+  /** An image, or a PDF without a text layer: its text must come from OCR, on the ocr lane. */
+  needsOcr?: boolean;
+  /** Pages OCR read, and whether it stopped at its page limit. */
+  pages?: number;
+  truncated?: boolean;
 }
 export interface ChunkResult {
   chunkCount: number;
@@ -62,6 +76,29 @@ export interface ExtractResult {
   truncatedChunks: number;
 }
 
+/** What the PII scan found, what it redacted, and which types the cartridge wants reviewed. */
+export interface PiiScanResult {
+  /** The parsed text to chunk: a redacted copy when anything was redacted (the upload is untouched). */
+  parsedKey: string;
+  found: Record<PiiType, number>;
+  redacted: Record<PiiType, number>;
+  review: PiiType[];
+}
+
+export interface AssessResult {
+  /** The extractors' agreement in [0, 1] (domain/consensus.ts). */
+  score: number;
+  candidates: number;
+  extractors: string[];
+}
+
+export interface GraphResult {
+  entityCount: number;
+  relationCount: number;
+  truncatedChunks: number;
+  corrected: boolean;
+}
+
 export interface IndexResult {
   chunkCount: number;
 }
@@ -74,27 +111,8 @@ export interface IndexResult {
 export function createIngestActivities(deps: IngestDependencies) {
   const { documents, cartridges, blobs, vectors, cache, graph, embedder, metrics } = deps;
 
-  async function loadDocument(input: IngestInput): Promise<DocumentRecord> {
-    const document = await documents.get(input.missionId, input.documentId);
-    if (!document) {
-      throw ApplicationFailure.nonRetryable(
-        `document ${input.documentId} does not exist`,
-        'document_not_found',
-      );
-    }
-    return document;
-  }
-
-  async function loadCartridge(input: IngestInput) {
-    const version = await cartridges.version(input.missionId, input.cartridgeVersion);
-    if (!version) {
-      throw ApplicationFailure.nonRetryable(
-        `cartridge ${input.missionId}@${input.cartridgeVersion} does not exist`,
-        'invalid_cartridge',
-      );
-    }
-    return version.cartridge;
-  }
+  const loadDocument = (input: IngestInput) => requireDocument(documents, input);
+  const loadCartridge = (input: IngestInput) => requirePinnedCartridge(cartridges, input);
 
   /** Runs a step once: returns the recorded result if it finished, else executes and records it. */
   async function runStep<T>(input: IngestInput, step: IngestStep, work: () => Promise<T>): Promise<T> {
@@ -131,6 +149,7 @@ export function createIngestActivities(deps: IngestDependencies) {
           mediaType: document.mediaType,
           sizeBytes: document.sizeBytes,
           title: document.title,
+          metadata: document.metadata,
         });
         await documents.recordRouting(input.missionId, input.documentId, decision);
         return { ...decision, taskQueue: laneTaskQueue(decision.lane, deps.taskQueuePrefix) };
@@ -143,16 +162,21 @@ export function createIngestActivities(deps: IngestDependencies) {
         if (!(supportedMediaTypes as readonly string[]).includes(document.mediaType)) {
           throw new MissionflowError('unsupported_media_type', `cannot parse ${document.mediaType}`);
         }
+        const needsOcr = { parsedKey: '', blocks: 0, characters: 0, encoding: null, needsOcr: true };
+        if (isImageMediaType(document.mediaType)) return needsOcr;
         const bytes = await blobs.get(document.blobKey);
-        const outcome = await parseDocument(
-          bytes,
-          document.mediaType as SupportedMediaType,
-          cartridge.limits,
-          {
+        let outcome;
+        try {
+          outcome = await parseDocument(bytes, document.mediaType as SupportedMediaType, cartridge.limits, {
             memoryLimitMb: deps.parserMemoryMb,
             signal: remoteActivityContext()?.cancellationSignal,
-          },
-        );
+          });
+        } catch (error) {
+          // A PDF with no text layer is a scan: not a failure, a document for the OCR lane.
+          const textless = error instanceof MissionflowError && error.code === 'no_text';
+          if (textless && document.mediaType === 'application/pdf') return needsOcr;
+          throw error;
+        }
         const parsed: ParsedDocument = {
           ...outcome.document,
           title: document.title ?? outcome.document.title,
@@ -166,6 +190,63 @@ export function createIngestActivities(deps: IngestDependencies) {
           encoding: outcome.encoding,
         };
       });
+    },
+
+    /**
+     * Reads an image or a scanned PDF with OCR (Tesseract), into the same parsed form the parsers
+     * give. Runs on the ocr lane; a worker without an engine fails the document with
+     * `ocr_unavailable`, naming what to install, never with empty text.
+     */
+    async ocrDocument(input: IngestInput): Promise<ParseResult> {
+      return runStep(input, 'ocr', async () => {
+        const document = await loadDocument(input);
+        const image = isImageMediaType(document.mediaType);
+        const engine = await requireOcrEngine({ pdf: !image }, deps.ocrEnvironment);
+        const bytes = await blobs.get(document.blobKey);
+        const options = {
+          engine,
+          memoryLimitMb: deps.parserMemoryMb,
+          signal: remoteActivityContext()?.cancellationSignal,
+          onProgress: (progress: unknown) => heartbeat(progress),
+        };
+        const read = image ? await ocrImage(bytes, options) : await ocrPdf(bytes, options);
+        const blocks = read.blocks
+          .map((block) => ({ kind: 'paragraph' as const, text: normaliseText(block.text) }))
+          .filter((block) => block.text.length > 0);
+        if (blocks.length === 0) throw new MissionflowError('no_text', 'OCR found no text in the document');
+        const parsed: ParsedDocument = { title: document.title ?? read.title, blocks };
+        const stored = await blobs.putBytes(Buffer.from(JSON.stringify(parsed)), input.missionId);
+        return {
+          parsedKey: stored.key,
+          blocks: blocks.length,
+          characters: blocks.reduce((sum, block) => sum + block.text.length, 0),
+          encoding: null,
+          pages: read.pageCount,
+          truncated: read.truncated,
+        };
+      });
+    },
+
+    /**
+     * A document whose text needs OCR moves to the ocr lane, if the mission's cartridge enables it;
+     * the routing recorded on the document says so (rule `needs-ocr`).
+     */
+    async routeToOcr(input: IngestInput): Promise<ClassifyResult> {
+      const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
+      if (!cartridge.lanes.includes('ocr')) {
+        throw new MissionflowError(
+          'ocr_unavailable',
+          `this ${document.mediaType} document needs OCR, and mission ${input.missionId} does not enable the ocr lane`,
+        );
+      }
+      const decision = {
+        documentClass: document.documentClass ?? cartridge.routing.defaultClass,
+        lane: 'ocr',
+        rule: 'needs-ocr',
+        confidence: document.classConfidence ?? cartridge.routing.defaultConfidence,
+      };
+      await documents.recordRouting(input.missionId, input.documentId, decision);
+      return { ...decision, taskQueue: laneTaskQueue('ocr', deps.taskQueuePrefix) };
     },
 
     async chunkDocument(input: IngestInput, parsedKey: string): Promise<ChunkResult> {
@@ -250,6 +331,104 @@ export function createIngestActivities(deps: IngestDependencies) {
     },
 
     /**
+     * Scans the parsed text for PII and applies the cartridge's policy per type: `redact` replaces
+     * it in a copy of the parsed text, which everything downstream (chunks, vectors, graph) is made
+     * from; the uploaded blob keeps the original. `review` sends the document to a person.
+     */
+    async scanPii(input: IngestInput, parsedKey: string): Promise<PiiScanResult> {
+      return runStep(input, 'pii', async () => {
+        const cartridge = await loadCartridge(input);
+        const parsed = JSON.parse((await blobs.get(parsedKey)).toString('utf8')) as ParsedDocument;
+        const scan = compilePiiScanner(cartridge.pii.nationalIds);
+        const policy = cartridge.pii.policy;
+        const redactTypes = new Set(piiTypes.filter((type) => policy[type] === 'redact'));
+        const found = countPii([]);
+        const redacted = countPii([]);
+        const blocks = parsed.blocks.map((block) => {
+          const findings = scan(block.text);
+          if (findings.length === 0) return block;
+          for (const finding of findings) {
+            found[finding.type] += 1;
+            if (redactTypes.has(finding.type)) redacted[finding.type] += 1;
+          }
+          return redactTypes.size > 0
+            ? { ...block, text: redactPii(block.text, findings, redactTypes) }
+            : block;
+        });
+        const anyRedacted = piiTypes.some((type) => redacted[type] > 0);
+        const textKey = anyRedacted
+          ? (await blobs.putBytes(Buffer.from(JSON.stringify({ ...parsed, blocks })), input.missionId)).key
+          : parsedKey;
+        const review = piiTypes.filter((type) => policy[type] === 'review' && found[type] > 0);
+        const result = { parsedKey: textKey, found, redacted, review };
+        await documents.recordQuality(input.missionId, input.documentId, {
+          pii: { found, redacted, review },
+        });
+        return result;
+      });
+    },
+
+    /**
+     * The independent extractors over the document's chunks, and their agreement: stored with the
+     * document (shown by the API) and returned for the review gate. Writes nothing to the graph:
+     * that waits for the review (mergeEntityGraph).
+     */
+    async assessEntities(input: IngestInput): Promise<AssessResult> {
+      return runStep(input, 'extract', async () => {
+        const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
+        const chunks = await documents.chunkTexts(input.missionId, input.documentId, document.contentVersion);
+        const consensus = scoreConsensus(
+          localExtractorVotes(cartridge, chunks),
+          cartridge.entities.map((definition) => definition.type),
+        );
+        await documents.recordQuality(input.missionId, input.documentId, { consensus });
+        return {
+          score: consensus.score,
+          candidates: consensus.entities.length + consensus.omitted,
+          extractors: consensus.extractors.map((extractor) => extractor.name),
+        };
+      });
+    },
+
+    /**
+     * The cartridge's entities (and a reviewer's corrections: entities added are looked for in the
+     * text as terms, entities removed are left out) replace this content version's part of the
+     * mission graph. Idempotent, like extractEntities, which it supersedes.
+     */
+    async mergeEntityGraph(input: IngestInput, corrections?: Corrections): Promise<GraphResult> {
+      return runStep(input, 'graph', async () => {
+        const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
+        const chunks = await documents.chunkTexts(input.missionId, input.documentId, document.contentVersion);
+        const added: EntityDefinition[] = (corrections?.entities?.add ?? []).map((entity) => ({
+          type: entity.type,
+          terms: [entity.name],
+        }));
+        const found = extractEntities([...cartridge.entities, ...added], chunks);
+        const removed = new Set(
+          (corrections?.entities?.remove ?? []).map(
+            (entity) => `${entity.type}\u0000${entity.key.toLowerCase()}`,
+          ),
+        );
+        const kept = (ref: { type: string; key: string }) =>
+          !removed.has(`${ref.type}\u0000${ref.key.toLowerCase()}`);
+        const entities = found.entities.filter(kept);
+        const relations = found.relations.filter((relation) => kept(relation.from) && kept(relation.to));
+        await graph.upsertDocument(input.missionId, {
+          documentId: input.documentId,
+          contentVersion: document.contentVersion,
+          entities,
+          relations,
+        });
+        return {
+          entityCount: entities.length,
+          relationCount: relations.length,
+          truncatedChunks: found.truncated.chunks.length,
+          corrected: corrections !== undefined,
+        };
+      });
+    },
+
+    /**
      * After the new content version is indexed (and searchable in its place), what is left of older
      * versions goes: vectors, graph contributions, chunks, and blobs nothing else uses. Idempotent.
      */
@@ -314,15 +493,17 @@ export function createIngestActivities(deps: IngestDependencies) {
 export type IngestActivities = ReturnType<typeof createIngestActivities>;
 
 /**
- * The pipeline's steps in the workflow's order, called directly without Temporal: the benchmark's
+ * The pipeline's steps in the workflow's order (with no review), called directly without Temporal: the benchmark's
  * in-process baseline and store-level tests. The workflow (workflows/ingest.ts) is what runs them.
  */
 export async function ingestInProcess(activities: IngestActivities, input: IngestInput): Promise<void> {
   await activities.classifyDocument(input);
   const parsed = await activities.parseDocument(input);
-  await activities.chunkDocument(input, parsed.parsedKey);
+  const scanned = await activities.scanPii(input, parsed.parsedKey);
+  await activities.chunkDocument(input, scanned.parsedKey);
   await activities.embedChunks(input);
-  await activities.extractEntities(input);
+  await activities.assessEntities(input);
+  await activities.mergeEntityGraph(input);
   await activities.indexDocument(input);
 }
 

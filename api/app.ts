@@ -1,19 +1,25 @@
+import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CartridgeStore } from '../stores/cartridges';
 import type { DocumentStore } from '../stores/documents';
+import type { DocumentEventStore } from '../stores/events';
+import type { VerificationStore } from '../stores/verification';
 import type { GraphStore } from '../stores/graph';
 import type { Admission } from './admission';
 import { openApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problems';
 import { documentRoutes } from './routes/documents';
 import { entityRoutes } from './routes/entities';
+import { eventRoutes, type EventStreamOptions } from './routes/events';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { missionRoutes } from './routes/missions';
 import { searchRoutes } from './routes/search';
+import { verificationRoutes } from './routes/verification';
 import type { SearchService } from './search';
+import type { VerificationDesk } from './verification';
 
 export interface AppDependencies {
   admission: Admission;
@@ -21,6 +27,14 @@ export interface AppDependencies {
   cartridges: CartridgeStore;
   search: SearchService;
   graph: GraphStore;
+  verification: VerificationStore;
+  desk: VerificationDesk;
+  events: DocumentEventStore;
+  /** Reads live run progress for document detail. */
+  client: Client;
+  eventStream?: Partial<EventStreamOptions>;
+  /** Aborted when the server is about to close: long-lived streams end. */
+  stopping?: AbortSignal;
   metrics: Metrics & { registry: Registry };
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
@@ -61,6 +75,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(missionRoutes(deps));
   app.use(searchRoutes(deps));
   app.use(entityRoutes(deps));
+  app.use(verificationRoutes(deps));
+  app.use(eventRoutes(deps));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

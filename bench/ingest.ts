@@ -114,6 +114,7 @@ async function inProcess(scratch: string): Promise<number> {
       taskQueuePrefix: 'bench',
       embedBatchSize: 64,
       parserMemoryMb: 1024,
+      ocrEnvironment: process.env,
     });
     const started = performance.now();
     await inBatches(texts, concurrency, async (text) => {

@@ -9,7 +9,8 @@ import {
   reservedEntityTypes,
 } from './entities';
 import { MissionflowError, type FieldError } from './errors';
-import { knownLanes } from './lanes';
+import { isKnownLane, knownLanes } from './lanes';
+import { piiPatternProblem } from './pii';
 
 const megabyte = 1024 * 1024;
 
@@ -21,11 +22,84 @@ const routingRuleSchema = z.object({
       minBytes: z.number().int().min(0).optional(),
       maxBytes: z.number().int().min(0).optional(),
       titlePattern: z.string().min(1).optional(),
+      /** Metadata field -> regular expression its value (as text) must match; a missing field fails. */
+      metadata: z.record(z.string().min(1).max(100), z.string().min(1)).optional(),
     })
     .strict(),
   class: z.string().min(1).max(64),
   lane: z.string().min(1),
+  /** How sure a match of this rule is of the class; below verification.minClassConfidence, review. */
+  confidence: z.number().min(0).max(1).default(1),
 });
+
+const piiActionSchema = z.enum(['keep', 'redact', 'review']);
+
+/** What the PII scan looks for beyond its built-in types, and what happens to each type found. */
+const piiSchema = z
+  .object({
+    nationalIds: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case name of 1 to 64 characters'),
+            pattern: z.string().min(1).max(1000),
+          })
+          .strict(),
+      )
+      .max(50)
+      .default([]),
+    policy: z
+      .object({
+        email: piiActionSchema.default('keep'),
+        phone: piiActionSchema.default('keep'),
+        payment_card: piiActionSchema.default('keep'),
+        iban: piiActionSchema.default('keep'),
+        national_id: piiActionSchema.default('keep'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** The extractors that vote on a document's entities, by weight; 0 turns one off. */
+const extractionSchema = z
+  .object({
+    weights: z
+      .object({
+        patterns: z.number().min(0).max(100).default(1),
+        dictionary: z.number().min(0).max(100).default(1),
+        heuristic: z.number().min(0).max(100).default(1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** When a document needs a person, and what happens when nobody decides in time. */
+const verificationSchema = z
+  .object({
+    /** Consensus score below this goes to review (0: never for this reason). */
+    minConsensus: z.number().min(0).max(1).default(0),
+    /** Routing confidence below this goes to review (0: never for this reason). */
+    minClassConfidence: z.number().min(0).max(1).default(0),
+    /** How long a claim holds before another reviewer may take the task. */
+    claimLeaseSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400)
+      .default(1_800),
+    /** Time for a decision, from when the task opens (and again after each escalation). */
+    deadlineSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(365 * 86_400)
+      .default(3 * 86_400),
+    /** At the deadline: escalate (reopen, flagged, for another deadline) or decide by default. */
+    onDeadline: z.enum(['escalate', 'approve', 'reject']).default('escalate'),
+  })
+  .strict();
 
 /** One entity type for the cartridge's extractor (domain/entities.ts); checked further below. */
 const entityDefinitionSchema = z
@@ -62,6 +136,8 @@ export const cartridgeSchema = z
         defaultClass: z.string().min(1).max(64),
         defaultLane: z.string().min(1),
         rules: z.array(routingRuleSchema).default([]),
+        /** Confidence in the default class when no rule matched. */
+        defaultConfidence: z.number().min(0).max(1).default(1),
       })
       .strict(),
     chunking: z
@@ -108,6 +184,9 @@ export const cartridgeSchema = z
       })
       .strict(),
     entities: z.array(entityDefinitionSchema).max(entityLimits.maxDefinitions).default([]),
+    extraction: extractionSchema.prefault({}),
+    pii: piiSchema.prefault({}),
+    verification: verificationSchema.prefault({}),
     /** Where the mission's data lives when the store offers a choice. */
     storage: z
       .object({
@@ -124,7 +203,7 @@ export const cartridgeSchema = z
   .strict()
   .superRefine((cartridge, ctx) => {
     cartridge.lanes.forEach((lane, index) => {
-      if (!(knownLanes as readonly string[]).includes(lane)) {
+      if (!isKnownLane(lane)) {
         ctx.addIssue({
           code: 'custom',
           path: ['lanes', index],
@@ -151,6 +230,15 @@ export const cartridgeSchema = z
           message: 'not a valid regular expression',
         });
       }
+      for (const [field, pattern] of Object.entries(rule.when.metadata ?? {})) {
+        if (!isValidRegExp(pattern)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routing', 'rules', index, 'when', 'metadata', field],
+            message: 'not a valid regular expression',
+          });
+        }
+      }
     });
     if (cartridge.chunking.overlap >= cartridge.chunking.size / 2) {
       ctx.addIssue({
@@ -163,6 +251,12 @@ export const cartridgeSchema = z
       ctx.addIssue({ code: 'custom', path: ['search', 'defaultLimit'], message: 'must not exceed maxLimit' });
     }
     const entityTypes = new Map<string, number>();
+    cartridge.pii.nationalIds.forEach((nationalId, index) => {
+      const problem = piiPatternProblem(nationalId.pattern);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', path: ['pii', 'nationalIds', index, 'pattern'], message: problem });
+      }
+    });
     cartridge.entities.forEach((definition, index) => {
       const earlier = entityTypes.get(definition.type);
       if (earlier !== undefined) {

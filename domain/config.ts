@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MissionflowError } from './errors';
+import { parseLaneConcurrency, parseLaneList } from './lanes';
 
 /** A whole number written in decimal digits: no hex, no blanks, no exponents. */
 const wholeNumber = (min: number, max: number) =>
@@ -8,6 +9,24 @@ const wholeNumber = (min: number, max: number) =>
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
+
+/**
+ * A setting read by a domain parser, which answers the value or, as a string, what is wrong with
+ * the text (so the rule lives with its domain and the message reaches the start-up error).
+ */
+function parsedBy<T extends object>(parse: (text: string | undefined) => T | string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const parsed = parse(text);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+}
 
 /**
  * Process configuration, validated once at start from the environment. Unset store variables
@@ -33,8 +52,13 @@ const configSchema = z.object({
   EMBEDDINGS_MODEL: z.string().optional(),
   EMBEDDINGS_API_KEY: z.string().optional(),
   EMBEDDINGS_DIMENSIONS: wholeNumber(8, 4096).default(384),
-  LANE_CONCURRENCY: wholeNumber(1, 256).default(4),
+  /** One number for every lane, or per-lane settings over the defaults: `fast=16,deep=1`. */
+  LANE_CONCURRENCY: parsedBy(parseLaneConcurrency),
+  /** Lanes whose workers run in this process (all of them by default), comma-separated. */
+  LANES: parsedBy(parseLaneList),
   PARSER_MEMORY_MB: wholeNumber(64, 65536).default(1024),
+  /** The OCR lane's tesseract, when it is not on PATH. */
+  TESSERACT_PATH: z.string().optional(),
   EMBEDDINGS_BATCH_SIZE: wholeNumber(1, 2048).default(64),
   // Services profile: each store is chosen by its own variable; unset means embedded.
   DATABASE_URL: z

@@ -4,14 +4,22 @@ import { decodeText } from './text';
 
 export const docxMediaType = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
+/** Scans and photos: read by OCR on the `ocr` lane. */
+export const imageMediaTypes = ['image/png', 'image/jpeg', 'image/tiff'] as const;
+
 export const supportedMediaTypes = [
   'text/plain',
   'text/markdown',
   'text/html',
   'application/pdf',
   docxMediaType,
+  ...imageMediaTypes,
 ] as const;
 export type SupportedMediaType = (typeof supportedMediaTypes)[number];
+
+export function isImageMediaType(mediaType: string): boolean {
+  return (imageMediaTypes as readonly string[]).includes(mediaType);
+}
 
 /** How many leading bytes the sniffer needs; callers capture this much of an upload. */
 export const sniffBytes = 64 * 1024;
@@ -35,6 +43,9 @@ export interface SniffHints {
 export function sniffMediaType(head: Uint8Array, hints: SniffHints = {}): SupportedMediaType {
   const candidates = filetypeinfo(head.subarray(0, 4096)).map((candidate) => candidate.typename);
   if (candidates.includes('pdf')) return 'application/pdf';
+  if (candidates.includes('png')) return 'image/png';
+  if (candidates.includes('jpg')) return 'image/jpeg';
+  if (candidates.includes('tif') || candidates.includes('tiff')) return 'image/tiff';
   if (candidates.includes('zip')) {
     if (looksLikeWordPackage(head)) return docxMediaType;
     throw new MissionflowError('unsupported_media_type', 'a ZIP archive that is not a Word (.docx) document');

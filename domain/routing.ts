@@ -1,10 +1,11 @@
 import type { Cartridge } from './cartridge';
 
-/** What routing may look at: metadata known at admission, never the content itself. */
+/** What routing may look at: what is known at admission, never the content itself. */
 export interface DocumentFacts {
   mediaType: string;
   sizeBytes: number;
   title: string | null;
+  metadata: Record<string, unknown>;
 }
 
 export interface RoutingDecision {
@@ -12,6 +13,8 @@ export interface RoutingDecision {
   lane: string;
   /** The rule that matched, or null when the cartridge's default applied. */
   rule: string | null;
+  /** How sure the decision is of the class, from the rule (or the default's confidence). */
+  confidence: number;
 }
 
 /** First matching rule wins; rules are evaluated in cartridge order. */
@@ -23,11 +26,23 @@ export function routeDocument(cartridge: Cartridge, facts: DocumentFacts): Routi
     if (when.maxBytes !== undefined && facts.sizeBytes > when.maxBytes) continue;
     if (when.titlePattern !== undefined && !new RegExp(when.titlePattern, 'i').test(facts.title ?? ''))
       continue;
-    return { documentClass: rule.class, lane: rule.lane, rule: rule.name };
+    if (when.metadata && !metadataMatches(when.metadata, facts.metadata)) continue;
+    return { documentClass: rule.class, lane: rule.lane, rule: rule.name, confidence: rule.confidence };
   }
   return {
     documentClass: cartridge.routing.defaultClass,
     lane: cartridge.routing.defaultLane,
     rule: null,
+    confidence: cartridge.routing.defaultConfidence,
   };
+}
+
+/** Every listed field is present and, as text, matches its expression (case-insensitive). */
+function metadataMatches(patterns: Record<string, string>, metadata: Record<string, unknown>): boolean {
+  return Object.entries(patterns).every(([field, pattern]) => {
+    const value = metadata[field];
+    if (value === undefined || value === null) return false;
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    return new RegExp(pattern, 'i').test(text);
+  });
 }

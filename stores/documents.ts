@@ -1,7 +1,8 @@
 import { ingestWorkflowId, type DocumentStatus, type IngestStep } from '../domain/documents';
 import { MissionflowError } from '../domain/errors';
 import type { Chunk } from '../domain/chunking';
-import type { SqlClient, SqlExecutor } from './sql';
+import { recordDocumentEvent } from './events';
+import { isoTimeOrNull, type SqlClient, type SqlExecutor } from './sql';
 
 export interface NewDocument {
   missionId: string;
@@ -44,6 +45,14 @@ export interface DocumentRecord extends NewDocument {
   purgedAt: string | null;
   /** Blobs of earlier content versions, removed once the current version is indexed. */
   supersededBlobKeys: string[];
+  /** How sure routing was of the class (1 after a reviewer set it). */
+  classConfidence: number | null;
+  /** The extractors' agreement (domain/consensus.ts), once the extract step has run. */
+  consensus: unknown;
+  /** What the PII scan found and did, once it has run. */
+  pii: unknown;
+  /** Labels a reviewer gave the document. */
+  labels: string[];
 }
 
 export interface DocumentPage {
@@ -86,10 +95,13 @@ interface DocumentRow {
   purged_at: Date | null;
   external_id: string | null;
   superseded_blob_keys: string[] | null;
+  class_confidence: number | null;
+  consensus: unknown;
+  pii: unknown;
+  labels: string[] | null;
 }
 
-const iso = (value: Date | string | null): string | null =>
-  value === null ? null : value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+const iso = isoTimeOrNull;
 
 function toRecord(row: DocumentRow): DocumentRecord {
   return {
@@ -117,6 +129,10 @@ function toRecord(row: DocumentRow): DocumentRecord {
     purgedAt: iso(row.purged_at ?? null),
     externalId: row.external_id ?? null,
     supersededBlobKeys: row.superseded_blob_keys ?? [],
+    classConfidence: row.class_confidence ?? null,
+    consensus: row.consensus ?? null,
+    pii: row.pii ?? null,
+    labels: row.labels ?? [],
   };
 }
 
@@ -160,26 +176,36 @@ export class DocumentStore {
 
   /** Records an admitted document; `created` is false when (mission, sha256) already existed. */
   async admit(doc: NewDocument): Promise<{ created: boolean; document: DocumentRecord }> {
-    const inserted = await this.scoped(doc.missionId).query<DocumentRow>(
-      `INSERT INTO documents (mission_id, document_id, sha256, size_bytes, media_type, title, metadata,
+    const inserted = await this.sql.inMission(doc.missionId, async (tx) => {
+      const result = await tx.query<DocumentRow>(
+        `INSERT INTO documents (mission_id, document_id, sha256, size_bytes, media_type, title, metadata,
          blob_key, status, cartridge_version, workflow_id, external_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, 'received', $9, $10, $11)
        ON CONFLICT DO NOTHING
        RETURNING *`,
-      [
-        doc.missionId,
-        doc.documentId,
-        doc.sha256,
-        doc.sizeBytes,
-        doc.mediaType,
-        doc.title,
-        JSON.stringify(doc.metadata),
-        doc.blobKey,
-        doc.cartridgeVersion,
-        doc.workflowId,
-        doc.externalId ?? null,
-      ],
-    );
+        [
+          doc.missionId,
+          doc.documentId,
+          doc.sha256,
+          doc.sizeBytes,
+          doc.mediaType,
+          doc.title,
+          JSON.stringify(doc.metadata),
+          doc.blobKey,
+          doc.cartridgeVersion,
+          doc.workflowId,
+          doc.externalId ?? null,
+        ],
+      );
+      if (result.rows[0]) {
+        await recordDocumentEvent(tx, {
+          missionId: doc.missionId,
+          documentId: doc.documentId,
+          kind: 'status',
+        });
+      }
+      return result;
+    });
     const created = inserted.rows[0];
     if (created) return { created: true, document: toRecord(created) };
     const existing = await this.get(doc.missionId, doc.documentId);
@@ -236,8 +262,8 @@ export class DocumentStore {
       // The step log describes one version's run: the next version starts a fresh one. What the
       // old run parsed is kept in superseded_blob_keys, so its blobs can be removed later.
       const parsed = await tx.query<{ key: string | null }>(
-        `SELECT result->>'parsedKey' AS key FROM document_steps
-         WHERE mission_id = $1 AND document_id = $2 AND step = 'parse'`,
+        `SELECT DISTINCT result->>'parsedKey' AS key FROM document_steps
+         WHERE mission_id = $1 AND document_id = $2 AND step IN ('parse', 'ocr', 'pii')`,
         [doc.missionId, doc.documentId],
       );
       const superseded =
@@ -273,6 +299,12 @@ export class DocumentStore {
           doc.missionId,
           doc.documentId,
         ]);
+        await recordDocumentEvent(tx, {
+          missionId: doc.missionId,
+          documentId: doc.documentId,
+          kind: 'status',
+          detail: { contentVersion: version },
+        });
       }
       return rows[0];
     });
@@ -331,13 +363,16 @@ export class DocumentStore {
   async recordRouting(
     missionId: string,
     documentId: string,
-    routing: { documentClass: string; lane: string; rule: string | null },
+    routing: { documentClass: string; lane: string; rule: string | null; confidence: number },
   ): Promise<void> {
-    await this.scoped(missionId).query(
-      `UPDATE documents SET document_class = $3, lane = $4, routing_rule = $5,
+    await this.changed(
+      missionId,
+      documentId,
+      { kind: 'status', detail: { lane: routing.lane, documentClass: routing.documentClass } },
+      `UPDATE documents SET document_class = $3, lane = $4, routing_rule = $5, class_confidence = $6,
          status = CASE WHEN status = 'received' THEN 'processing' ELSE status END, updated_at = now()
        WHERE mission_id = $1 AND document_id = $2`,
-      [missionId, documentId, routing.documentClass, routing.lane, routing.rule],
+      [missionId, documentId, routing.documentClass, routing.lane, routing.rule, routing.confidence],
     );
   }
 
@@ -375,25 +410,114 @@ export class DocumentStore {
          WHERE mission_id = $1 AND document_id = $2`,
         [missionId, documentId, chunkCount],
       );
+      await recordDocumentEvent(tx, { missionId, documentId, kind: 'status', detail: { chunkCount } });
       return chunkCount;
     });
   }
 
   /** A cancelled run; a document that already finished keeps its status. */
   async markCancelled(missionId: string, documentId: string): Promise<void> {
-    await this.scoped(missionId).query(
+    await this.changed(
+      missionId,
+      documentId,
+      { kind: 'status' },
       `UPDATE documents SET status = 'cancelled', updated_at = now()
-       WHERE mission_id = $1 AND document_id = $2 AND status IN ('received', 'processing')`,
+       WHERE mission_id = $1 AND document_id = $2 AND status IN ('received', 'processing', 'awaiting_review')`,
       [missionId, documentId],
     );
   }
 
   async markFailed(missionId: string, documentId: string, code: string, message: string): Promise<void> {
-    await this.scoped(missionId).query(
+    await this.changed(
+      missionId,
+      documentId,
+      { kind: 'status', detail: { code } },
       `UPDATE documents SET status = 'failed', error_code = $3, error_message = $4, updated_at = now()
        WHERE mission_id = $1 AND document_id = $2 AND status <> 'deleted'`,
       [missionId, documentId, code, message.slice(0, 2000)],
     );
+  }
+
+  /** The document waits for a reviewer; its chunks stay unsearchable until a decision. */
+  async markAwaitingReview(missionId: string, documentId: string, reasons: readonly string[]): Promise<void> {
+    await this.changed(
+      missionId,
+      documentId,
+      { kind: 'status', detail: { reasons } },
+      `UPDATE documents SET status = 'awaiting_review', updated_at = now()
+       WHERE mission_id = $1 AND document_id = $2 AND status IN ('processing', 'awaiting_review')`,
+      [missionId, documentId],
+    );
+  }
+
+  /**
+   * A reviewer (or the deadline's default) rejected the document: it is never indexed, and an
+   * update rejected this way takes the earlier version out of search too (the document as a whole
+   * is `rejected`; its rows stay until it is deleted).
+   */
+  async markRejected(missionId: string, documentId: string, reason: string): Promise<void> {
+    await this.sql.inMission(missionId, async (tx) => {
+      const { rows } = await tx.query(
+        `UPDATE documents SET status = 'rejected', error_code = 'rejected', error_message = $3,
+           chunk_count = NULL, updated_at = now()
+         WHERE mission_id = $1 AND document_id = $2 AND status IN ('processing', 'awaiting_review')
+         RETURNING 1`,
+        [missionId, documentId, reason.slice(0, 2000)],
+      );
+      if (rows.length === 0) return;
+      await tx.query('UPDATE chunks SET searchable = false WHERE mission_id = $1 AND document_id = $2', [
+        missionId,
+        documentId,
+      ]);
+      await recordDocumentEvent(tx, { missionId, documentId, kind: 'status', detail: { reason } });
+    });
+  }
+
+  /** The extractors' agreement and the PII scan's findings, shown with the document. */
+  async recordQuality(
+    missionId: string,
+    documentId: string,
+    quality: { consensus?: unknown; pii?: unknown },
+  ): Promise<void> {
+    await this.scoped(missionId).query(
+      `UPDATE documents SET consensus = COALESCE($3::jsonb, consensus), pii = COALESCE($4::jsonb, pii),
+         updated_at = now()
+       WHERE mission_id = $1 AND document_id = $2`,
+      [
+        missionId,
+        documentId,
+        quality.consensus === undefined ? null : JSON.stringify(quality.consensus),
+        quality.pii === undefined ? null : JSON.stringify(quality.pii),
+      ],
+    );
+  }
+
+  /** A reviewer's corrections of the class and labels. */
+  async applyClassification(
+    missionId: string,
+    documentId: string,
+    change: { documentClass?: string; labels?: readonly string[] },
+  ): Promise<void> {
+    await this.scoped(missionId).query(
+      `UPDATE documents SET document_class = COALESCE($3, document_class), labels = COALESCE($4::text[], labels),
+         class_confidence = CASE WHEN $3::text IS NULL THEN class_confidence ELSE 1 END, updated_at = now()
+       WHERE mission_id = $1 AND document_id = $2`,
+      [missionId, documentId, change.documentClass ?? null, change.labels ? [...change.labels] : null],
+    );
+  }
+
+  /** One UPDATE of a document and, if it changed a row, its event, in one transaction. */
+  private async changed(
+    missionId: string,
+    documentId: string,
+    event: { kind: 'status' | 'step'; step?: string; detail?: Record<string, unknown> },
+    text: string,
+    params: unknown[],
+  ): Promise<void> {
+    await this.sql.inMission(missionId, async (tx) => {
+      const { rows } = await tx.query(`${text} RETURNING 1`, params);
+      if (rows.length > 0) await recordDocumentEvent(tx, { missionId, documentId, ...event });
+    });
   }
 
   // ---- deletion: out of search at once, then purged from every store ----
@@ -415,13 +539,14 @@ export class DocumentStore {
       );
       const document = rows[0];
       if (!document) return null;
+      await recordDocumentEvent(tx, { missionId, documentId, kind: 'status' });
       await tx.query('UPDATE chunks SET searchable = false WHERE mission_id = $1 AND document_id = $2', [
         missionId,
         documentId,
       ]);
       const parsed = await tx.query<{ key: string | null }>(
-        `SELECT result->>'parsedKey' AS key FROM document_steps
-         WHERE mission_id = $1 AND document_id = $2 AND step = 'parse'`,
+        `SELECT DISTINCT result->>'parsedKey' AS key FROM document_steps
+         WHERE mission_id = $1 AND document_id = $2 AND step IN ('parse', 'ocr', 'pii')`,
         [missionId, documentId],
       );
       const derived = parsed.rows.flatMap((row) => (row.key ? [row.key] : []));
@@ -442,7 +567,7 @@ export class DocumentStore {
       `SELECT 1 FROM documents d WHERE d.mission_id = $1 AND d.document_id <> $3 AND d.status <> 'deleted'
          AND (d.blob_key = $2 OR EXISTS (SELECT 1 FROM document_steps s
               WHERE s.mission_id = d.mission_id AND s.document_id = d.document_id
-                AND s.step = 'parse' AND s.result->>'parsedKey' = $2))
+                AND s.step IN ('parse', 'ocr', 'pii') AND s.result->>'parsedKey' = $2))
        LIMIT 1`,
       [missionId, blobKey, exceptDocumentId],
     );
@@ -517,7 +642,11 @@ export class DocumentStore {
   }
 
   async beginStep(missionId: string, documentId: string, step: IngestStep): Promise<void> {
-    await this.scoped(missionId).query(
+    await this.changedStep(
+      missionId,
+      documentId,
+      step,
+      { state: 'running' },
       `INSERT INTO document_steps (mission_id, document_id, step, status, executions, started_at)
        VALUES ($1, $2, $3, 'running', 1, now())
        ON CONFLICT (mission_id, document_id, step) DO UPDATE
@@ -527,13 +656,32 @@ export class DocumentStore {
     );
   }
 
+  /** A write to the step log and the step's event, in one transaction. */
+  private async changedStep(
+    missionId: string,
+    documentId: string,
+    step: IngestStep,
+    detail: Record<string, unknown>,
+    text: string,
+    params: unknown[],
+  ): Promise<void> {
+    await this.sql.inMission(missionId, async (tx) => {
+      await tx.query(text, params);
+      await recordDocumentEvent(tx, { missionId, documentId, kind: 'step', step, detail });
+    });
+  }
+
   async completeStep(
     missionId: string,
     documentId: string,
     step: IngestStep,
     result: unknown,
   ): Promise<void> {
-    await this.scoped(missionId).query(
+    await this.changedStep(
+      missionId,
+      documentId,
+      step,
+      { state: 'done' },
       `UPDATE document_steps SET status = 'done', result = $4::jsonb, last_error = NULL, finished_at = now(),
          duration_ms = GREATEST(0, (EXTRACT(EPOCH FROM (now() - started_at)) * 1000)::int)
        WHERE mission_id = $1 AND document_id = $2 AND step = $3`,
@@ -542,7 +690,11 @@ export class DocumentStore {
   }
 
   async failStep(missionId: string, documentId: string, step: IngestStep, error: string): Promise<void> {
-    await this.scoped(missionId).query(
+    await this.changedStep(
+      missionId,
+      documentId,
+      step,
+      { state: 'failed', error: error.slice(0, 500) },
       `UPDATE document_steps SET status = 'failed', last_error = $4
        WHERE mission_id = $1 AND document_id = $2 AND step = $3`,
       [missionId, documentId, step, error.slice(0, 2000)],

@@ -19,6 +19,14 @@ export const applicationRole = 'missionflow_app';
 /** Mission tables every row of which belongs to one mission, guarded by row-level security. */
 export const missionTables = ['cartridge_versions', 'documents', 'document_steps', 'chunks'] as const;
 
+/** Tables of migration 7 (review and events), guarded the same way. */
+export const reviewTables = [
+  'verification_tasks',
+  'document_corrections',
+  'document_events',
+  'mission_event_counters',
+] as const;
+
 /**
  * Row-level security for one mission table: rows are visible and writable only inside a
  * transaction scoped to their mission (SqlClient.inMission). FORCE makes it hold for the table's
@@ -170,6 +178,64 @@ export const migrations: readonly Migration[] = [
         WHERE external_id IS NOT NULL;
       ALTER TABLE documents DROP CONSTRAINT documents_mission_id_sha256_key;
       CREATE UNIQUE INDEX documents_by_sha256 ON documents (mission_id, sha256) WHERE external_id IS NULL
+    `,
+  },
+  {
+    version: 7,
+    name: 'consensus, PII findings, the verification queue and document events',
+    sql: `
+      ALTER TABLE documents ADD COLUMN class_confidence real;
+      ALTER TABLE documents ADD COLUMN consensus jsonb;
+      ALTER TABLE documents ADD COLUMN pii jsonb;
+      ALTER TABLE documents ADD COLUMN labels text[] NOT NULL DEFAULT '{}';
+      CREATE TABLE verification_tasks (
+        mission_id text NOT NULL,
+        task_id text NOT NULL,
+        document_id text NOT NULL,
+        content_version integer NOT NULL,
+        workflow_id text NOT NULL,
+        reasons text[] NOT NULL,
+        state text NOT NULL CHECK (state IN ('open', 'claimed', 'decided', 'expired')),
+        claimant text,
+        lease_expires_at timestamptz,
+        deadline_at timestamptz NOT NULL,
+        escalations integer NOT NULL DEFAULT 0,
+        decision text CHECK (decision IN ('approve', 'reject', 'correct')),
+        decision_reason text,
+        decided_by text,
+        decided_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (mission_id, task_id),
+        UNIQUE (mission_id, document_id, content_version)
+      );
+      CREATE INDEX verification_tasks_queue ON verification_tasks (mission_id, state, created_at);
+      CREATE TABLE document_corrections (
+        mission_id text NOT NULL,
+        task_id text NOT NULL,
+        document_id text NOT NULL,
+        content_version integer NOT NULL,
+        reviewer text NOT NULL,
+        corrected_at timestamptz NOT NULL DEFAULT now(),
+        corrections jsonb NOT NULL,
+        PRIMARY KEY (mission_id, task_id)
+      );
+      CREATE TABLE mission_event_counters (
+        mission_id text PRIMARY KEY,
+        last_event_id bigint NOT NULL
+      );
+      CREATE TABLE document_events (
+        mission_id text NOT NULL,
+        event_id bigint NOT NULL,
+        document_id text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('status', 'step')),
+        status text NOT NULL,
+        step text,
+        detail jsonb NOT NULL DEFAULT '{}',
+        at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (mission_id, event_id)
+      );
+      ${reviewTables.map(missionIsolationSql).join('\n')}
     `,
   },
 ];

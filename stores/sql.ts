@@ -33,3 +33,12 @@ export function missionScoped(transaction: SqlClient['transaction']): SqlClient[
 export function toVectorLiteral(values: readonly number[]): string {
   return `[${values.map((value) => (Number.isFinite(value) ? value : 0)).join(',')}]`;
 }
+
+/** A timestamp column as ISO 8601 text (drivers give Date objects or strings). */
+export function isoTime(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+export function isoTimeOrNull(value: Date | string | null): string | null {
+  return value === null ? null : isoTime(value);
+}

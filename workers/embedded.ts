@@ -36,7 +36,7 @@ async function main(): Promise<void> {
           logger,
           roles: { api: true, workflowWorker: false, lanes: [] },
         });
-        started.workers = startRoleProcesses({ temporalAddress, logger });
+        started.workers = startRoleProcesses({ temporalAddress, logger, lanes: config.LANES });
       } else {
         started.platform = await startPlatform({ config, temporalAddress, logger });
       }

@@ -1,7 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { knownLanes, laneTaskQueue } from '../domain/lanes';
+import { knownLanes, laneTaskQueue, type LaneName } from '../domain/lanes';
 
 export interface IngestWorkerOptions {
   connection: NativeConnection;
@@ -9,7 +9,8 @@ export interface IngestWorkerOptions {
   taskQueuePrefix: string;
   /** Every activity of every workflow (ingest and deletion); each worker serves what it is asked. */
   activities: Record<string, (...args: never[]) => Promise<unknown>>;
-  laneConcurrency: number;
+  /** Activities one worker of each lane runs at once. */
+  laneConcurrency: Readonly<Record<LaneName, number>>;
   /** A prebuilt workflow bundle (tests and benchmarks bundle once); otherwise bundled at start. */
   workflowBundlePath?: string;
 }
@@ -41,7 +42,7 @@ export function createWorkflowWorker(options: IngestWorkerOptions): Promise<Work
 /** One worker per lane: activities only, with the lane's own concurrency limit. */
 export function createLaneWorkers(
   options: IngestWorkerOptions,
-  lanes: readonly string[] = knownLanes,
+  lanes: readonly LaneName[] = knownLanes,
 ): Promise<Worker[]> {
   return Promise.all(
     lanes.map((lane) =>
@@ -50,7 +51,7 @@ export function createLaneWorkers(
         namespace: options.namespace,
         taskQueue: laneTaskQueue(lane, options.taskQueuePrefix),
         activities: options.activities,
-        maxConcurrentActivityTaskExecutions: options.laneConcurrency,
+        maxConcurrentActivityTaskExecutions: options.laneConcurrency[lane],
         shutdownGraceTime: '10s',
         shutdownForceTime: '30s',
       }),
@@ -66,13 +67,14 @@ export async function taskQueuesWithoutPollers(
   connection: Connection,
   namespace: string,
   taskQueuePrefix: string,
+  lanes: readonly LaneName[],
 ): Promise<string[]> {
   const queues: Array<{ name: string; type: temporal.api.enums.v1.TaskQueueType }> = [
     {
       name: workflowTaskQueue(taskQueuePrefix),
       type: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     },
-    ...knownLanes.map((lane) => ({
+    ...lanes.map((lane) => ({
       name: laneTaskQueue(lane, taskQueuePrefix),
       type: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
     })),

@@ -5,10 +5,14 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Admission } from '../api/admission';
 import { createApp } from '../api/app';
 import { SearchService } from '../api/search';
+import { VerificationDesk } from '../api/verification';
 import { listen, type RunningServer } from '../api/server';
 import { LexicalEmbedder, OpenAiEmbedder, type Embedder } from '../activities/embedding';
 import { createDeletionActivities } from '../activities/deletion';
 import { createIngestActivities } from '../activities/ingest';
+import { createVerificationActivities } from '../activities/verification';
+import { findOcrEngine } from '../activities/parsing/ocr';
+import type { LaneName } from '../domain/lanes';
 import type { Config } from '../domain/config';
 import type { Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
@@ -16,7 +20,6 @@ import type { DocumentStore } from '../stores/documents';
 import { readMissionCartridges } from '../stores/mission-files';
 import type { SqlClient } from '../stores/sql';
 import { ensureNamespace } from '../temporal/namespace';
-import { knownLanes } from '../domain/lanes';
 import {
   createLaneWorkers,
   createWorkflowWorker,
@@ -31,10 +34,13 @@ export interface PlatformRoles {
   /** The workflow worker (workflows and their local activities). */
   workflowWorker: boolean;
   /** Lanes whose activity workers run here. */
-  lanes: readonly string[];
+  lanes: readonly LaneName[];
 }
 
-export const allRoles: PlatformRoles = { api: true, workflowWorker: true, lanes: knownLanes };
+/** Everything in one process: the API, the workflow worker, and the workers of the LANES setting. */
+export function allRoles(config: Config): PlatformRoles {
+  return { api: true, workflowWorker: true, lanes: config.LANES };
+}
 
 export interface PlatformOptions {
   config: Config;
@@ -51,6 +57,8 @@ export interface Platform {
   documents: DocumentStore;
   metrics: Metrics;
   client: Client;
+  /** Every activity, wired to this platform's stores: what a worker started elsewhere would run. */
+  activities: Record<string, (...args: never[]) => Promise<unknown>>;
   stop(): Promise<void>;
 }
 
@@ -66,13 +74,33 @@ export function createEmbedder(config: Config): Embedder {
   return new LexicalEmbedder(config.EMBEDDINGS_DIMENSIONS);
 }
 
+function ocrEnvironment(config: Config): NodeJS.ProcessEnv {
+  return config.TESSERACT_PATH ? { ...process.env, TESSERACT_PATH: config.TESSERACT_PATH } : process.env;
+}
+
+/** The ocr lane says at start whether it can read scans, rather than when the first one fails. */
+async function reportOcrEngine(config: Config, logger: Logger): Promise<void> {
+  const engine = await findOcrEngine(ocrEnvironment(config));
+  if (engine) {
+    logger.info(
+      { tesseract: engine.tesseract, version: engine.version, pdf: engine.pdftoppm !== null },
+      'ocr lane: engine found',
+    );
+  } else {
+    logger.warn(
+      'ocr lane: no OCR engine on this worker; scans and images routed to it fail with ocr_unavailable ' +
+        '(apt-get install tesseract-ocr tesseract-ocr-eng poppler-utils, or set TESSERACT_PATH)',
+    );
+  }
+}
+
 /**
  * The composition root of the embedded profile: the only place that wires real stores and clients
  * into activities, workers and the API. Stops what it started, in reverse order, on failure too.
  */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const { config, logger } = options;
-  const roles = options.roles ?? allRoles;
+  const roles = options.roles ?? allRoles(config);
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -87,7 +115,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const stores = await openStores(config, dataDir, logger);
     cleanups.push(() => stores.close());
     logger.info({ stores: stores.profile }, 'stores open');
-    const { sql, documents, cartridges, blobs, vectors, cache, graph } = stores;
+    const { sql, documents, cartridges, blobs, vectors, cache, graph, verification, events } = stores;
     const metrics = createMetrics();
     const embedder = createEmbedder(config);
 
@@ -117,10 +145,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       taskQueuePrefix: config.TASK_QUEUE_PREFIX,
       embedBatchSize: config.EMBEDDINGS_BATCH_SIZE,
       parserMemoryMb: config.PARSER_MEMORY_MB,
+      ocrEnvironment: ocrEnvironment(config),
     });
+    if (roles.lanes.includes('ocr')) await reportOcrEngine(config, logger);
     const activities = {
       ...ingestActivities,
       ...createDeletionActivities({ documents, blobs, vectors, graph, cache, logger }),
+      ...createVerificationActivities({ documents, cartridges, verification, cache, logger }),
     };
     const workerOptions = {
       connection: nativeConnection,
@@ -157,11 +188,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
     let server: RunningServer | null = null;
     if (roles.api) {
+      const stopping = new AbortController();
       const app = createApp({
         admission,
         documents,
         cartridges,
         graph,
+        verification,
+        desk: new VerificationDesk({ verification, client, logger }),
+        events,
+        client,
+        stopping: stopping.signal,
         search: new SearchService({
           documents,
           vectors,
@@ -189,6 +226,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
               connection,
               config.TEMPORAL_NAMESPACE,
               config.TASK_QUEUE_PREFIX,
+              config.LANES,
             );
             if (silent.length > 0) throw new Error(`no worker polls ${silent.join(', ')}`);
           },
@@ -196,7 +234,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       });
       server = await listen(app, config.PORT, config.HOST);
       const httpServer = server;
-      cleanups.push(() => httpServer.close());
+      cleanups.push(() => {
+        stopping.abort();
+        return httpServer.close();
+      });
     }
     // Documents accepted while Temporal could not be reached start as soon as it can: now, then
     // every half minute. A failure here is logged, never fatal.
@@ -211,7 +252,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cleanups.push(async () => clearInterval(resumeTimer));
     }
 
-    return { apiPort: server?.port ?? null, sql, stores, documents, metrics, client, stop };
+    return { apiPort: server?.port ?? null, sql, stores, documents, metrics, client, activities, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { knownLanes } from '../domain/lanes';
+import type { LaneName } from '../domain/lanes';
 import type { Logger } from '../observability/logger';
 import { stopChild } from '../temporal/dev-server';
 
@@ -16,9 +16,11 @@ export interface RoleProcesses {
 export function startRoleProcesses(options: {
   temporalAddress: string;
   logger: Logger;
+  /** Lanes to run a worker process for (the LANES setting). */
+  lanes: readonly LaneName[];
   env?: NodeJS.ProcessEnv;
 }): RoleProcesses {
-  const roles = [['workflows'], ...knownLanes.map((lane) => ['lane', lane])];
+  const roles = [['workflows'], ...options.lanes.map((lane) => ['lane', lane])];
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   const launch = (args: string[]) => {

@@ -1,4 +1,4 @@
-import { knownLanes } from '../domain/lanes';
+import { isKnownLane, knownLanes } from '../domain/lanes';
 import { prepareProcess, runUntilSignalled } from './lifecycle';
 import { startPlatform, type Platform, type PlatformRoles } from './platform';
 
@@ -14,7 +14,7 @@ export function rolesFromArguments(args: readonly string[]): PlatformRoles {
   if (role === 'api' && args.length === 1) return { api: true, workflowWorker: false, lanes: [] };
   if (role === 'workflows' && args.length === 1) return { api: false, workflowWorker: true, lanes: [] };
   if (role === 'lane' && args.length === 2 && lane !== undefined) {
-    if (!(knownLanes as readonly string[]).includes(lane)) {
+    if (!isKnownLane(lane)) {
       throw new Error(`unknown lane '${lane}'; known lanes: ${knownLanes.join(', ')}`);
     }
     return { api: false, workflowWorker: false, lanes: [lane] };

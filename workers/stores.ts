@@ -6,6 +6,8 @@ import { LocalBlobStore, type BlobStore } from '../stores/blobs';
 import { LruSearchCache, type SearchCache } from '../stores/cache';
 import { CartridgeStore } from '../stores/cartridges';
 import { DocumentStore } from '../stores/documents';
+import { DocumentEventStore } from '../stores/events';
+import { VerificationStore } from '../stores/verification';
 import type { GraphStore } from '../stores/graph';
 import { Neo4jGraphStore } from '../stores/neo4j-graph';
 import { SqlGraphStore } from '../stores/sql-graph';
@@ -24,6 +26,10 @@ export type StoreProfile = 'embedded' | 'services';
 export interface Stores {
   sql: SqlClient;
   documents: DocumentStore;
+  /** The verification queue's tasks and the reviewers' corrections. */
+  verification: VerificationStore;
+  /** Document status and step changes, for the event stream. */
+  events: DocumentEventStore;
   cartridges: CartridgeStore;
   blobs: BlobStore;
   vectors: VectorStore;
@@ -80,6 +86,8 @@ export async function openStores(config: Config, dataDir: string, logger: Logger
     return {
       sql,
       documents: new DocumentStore(sql),
+      verification: new VerificationStore(sql),
+      events: new DocumentEventStore(sql),
       cartridges,
       blobs,
       vectors,

@@ -1,20 +1,26 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  condition,
   isCancellation,
   log,
   patched,
   proxyActivities,
   proxyLocalActivities,
   type RetryPolicy,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { IngestActivities } from '../activities/ingest';
-import type { IngestInput, IngestResult } from '../domain/documents';
+import type { ReviewPlan, VerificationActivities } from '../activities/verification';
+import type { IngestInput, IngestResult, IngestStep } from '../domain/documents';
 import { errorCatalog } from '../domain/errors';
 import { DocumentClassKey, IngestStatusKey, LaneKey } from '../domain/search-attributes';
+import { decisionProblems, type Corrections, type ReviewDecision } from '../domain/verification';
+import { decideReviewUpdate, progressQuery, type IngestProgress } from './verification';
 
 /** Failure types that no retry can fix: the document itself is the problem. */
 const nonRetryableErrorTypes = Object.entries(errorCatalog)
@@ -34,7 +40,7 @@ const retry: RetryPolicy = {
 };
 
 // Short database-only steps run as local activities: no extra task-queue round trip per document.
-const local = proxyLocalActivities<IngestActivities>({
+const local = proxyLocalActivities<IngestActivities & VerificationActivities>({
   startToCloseTimeout: '1m',
   scheduleToCloseTimeout: '30m',
   retry,
@@ -55,36 +61,191 @@ function laneActivities(taskQueue: string) {
 }
 
 /**
- * One document through the pipeline: classify -> parse -> chunk -> embed -> extract -> index. Only references
+ * One document through the pipeline: classify -> parse -> PII scan -> chunk -> embed -> extract and
+ * score consensus -> (review, when the cartridge's gates say so) -> graph -> index. Only references
  * and small step summaries pass through here (claim check); text and vectors stay in the stores.
  */
 export async function ingestDocument(input: IngestInput): Promise<IngestResult> {
+  const progress: IngestProgress = { step: null, lane: null, review: null };
+  setHandler(progressQuery, () => progress);
+  // The review's state; the decision is set synchronously by the accepted Update (or the deadline),
+  // before anything awaits, so a second decision's validator always sees the first.
+  let review: { taskId: string; decision: ReviewDecision | null; expired: boolean } | null = null;
+  setHandler(
+    decideReviewUpdate,
+    async (decision) => {
+      if (!review) throw ApplicationFailure.nonRetryable('no review is open', 'task_not_found');
+      review.decision = decision;
+      if (progress.review) progress.review.decision = decision.decision;
+      await local.closeVerificationTask(input, decision, 'decided');
+      return {
+        taskId: decision.taskId,
+        decision: decision.decision,
+        outcome: decision.decision === 'reject' ? 'rejected' : 'indexing',
+      };
+    },
+    {
+      validator: (decision) => {
+        if (!review || decision.taskId !== review.taskId) {
+          // A task of an earlier content version, or none open yet: nothing waits for this decision.
+          throw ApplicationFailure.nonRetryable(
+            `task ${decision.taskId} is not awaiting a decision in this run`,
+            review ? 'already_decided' : 'task_not_found',
+          );
+        }
+        if (review.decision) {
+          throw ApplicationFailure.nonRetryable(
+            review.expired
+              ? `task ${review.taskId} took its default decision at the deadline`
+              : `task ${review.taskId} was already decided by ${review.decision.reviewer}`,
+            review.expired ? 'review_expired' : 'already_decided',
+          );
+        }
+        const problems = decisionProblems(decision);
+        if (problems.length > 0) {
+          throw ApplicationFailure.create({
+            message: problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+            type: 'invalid_request',
+            nonRetryable: true,
+            details: problems,
+          });
+        }
+      },
+    },
+  );
+
+  /** Runs one step, so the progress query can say which is under way. */
+  async function step<T>(name: IngestStep | 'review', work: () => Promise<T>): Promise<T> {
+    progress.step = name;
+    return work();
+  }
+
+  /**
+   * Opens the verification task and waits, durably, for a decision. At each deadline the pinned
+   * cartridge either escalates (the task reopens, flagged, for another deadline) or decides for
+   * the reviewer (the task is `expired`, with the default decision recorded).
+   */
+  async function awaitDecision(plan: ReviewPlan): Promise<ReviewDecision> {
+    let deadline = Date.now() + plan.deadlineSeconds * 1000;
+    const { taskId } = await local.openVerificationTask(
+      input,
+      plan.reasons,
+      workflowInfo().workflowId,
+      new Date(deadline).toISOString(),
+    );
+    const open = { taskId, decision: null as ReviewDecision | null, expired: false };
+    review = open;
+    progress.review = {
+      taskId,
+      reasons: plan.reasons,
+      deadlineAt: new Date(deadline).toISOString(),
+      escalations: 0,
+      decision: null,
+    };
+    upsertSearchAttributes([{ key: IngestStatusKey, value: 'awaiting_review' }]);
+    for (;;) {
+      const decided = await condition(() => open.decision !== null, Math.max(1, deadline - Date.now()));
+      if (decided && open.decision) return open.decision;
+      if (plan.onDeadline === 'escalate') {
+        deadline += plan.deadlineSeconds * 1000;
+        progress.review.escalations += 1;
+        progress.review.deadlineAt = new Date(deadline).toISOString();
+        await local.escalateVerificationTask(input, taskId, progress.review.deadlineAt);
+        continue;
+      }
+      const fallback: ReviewDecision = {
+        taskId,
+        decision: plan.onDeadline,
+        reviewer: 'system:deadline',
+        reason: `no decision within ${plan.deadlineSeconds} s`,
+      };
+      open.decision = fallback;
+      open.expired = true;
+      progress.review.decision = fallback.decision;
+      await local.closeVerificationTask(input, fallback, 'expired');
+      return fallback;
+    }
+  }
+
   upsertSearchAttributes([{ key: IngestStatusKey, value: 'processing' }]);
   try {
-    const routing = await local.classifyDocument(input);
+    const routing = await step('classify', () => local.classifyDocument(input));
+    progress.lane = routing.lane;
     upsertSearchAttributes([
       { key: DocumentClassKey, value: routing.documentClass },
       { key: LaneKey, value: routing.lane },
     ]);
+    let steps = laneActivities(routing.taskQueue);
+    let documentClass = routing.documentClass;
+    let chunkCount: number;
 
-    const steps = laneActivities(routing.taskQueue);
-    const parsed = await steps.parseDocument(input);
-    await steps.chunkDocument(input, parsed.parsedKey);
-    await steps.embedChunks(input);
-    // Added after histories were recorded without it: those replay without the step.
-    if (patched('entity-graph')) await steps.extractEntities(input);
-    const indexed = await local.indexDocument(input);
-    // Added after histories were recorded without it: an update's older version is cleaned up.
-    if (patched('superseded-versions')) await steps.removeSupersededVersions(input);
+    // Runs started before the verification queue existed replay the pipeline they were recorded with.
+    if (patched('review-queue')) {
+      let parsed = await step('parse', () => steps.parseDocument(input));
+      if (parsed.needsOcr) {
+        // A scan or an image: the rest of its way is on the ocr lane.
+        const ocr = await local.routeToOcr(input);
+        progress.lane = ocr.lane;
+        upsertSearchAttributes([{ key: LaneKey, value: ocr.lane }]);
+        steps = laneActivities(ocr.taskQueue);
+        parsed = await step('ocr', () => steps.ocrDocument(input));
+      }
+      const scanned = await step('pii', () => steps.scanPii(input, parsed.parsedKey));
+      await step('chunk', () => steps.chunkDocument(input, scanned.parsedKey));
+      await step('embed', () => steps.embedChunks(input));
+      const assessed = await step('extract', () => steps.assessEntities(input));
+      const plan = await local.planReview(input, {
+        consensus: assessed.score,
+        piiForReview: scanned.review,
+      });
+      let corrections: Corrections | undefined;
+      if (plan.reasons.length > 0) {
+        const decision = await step('review', () => awaitDecision(plan));
+        if (decision.decision === 'reject') {
+          await local.rejectDocument(input, decision.reason ?? 'rejected by a reviewer');
+          upsertSearchAttributes([{ key: IngestStatusKey, value: 'rejected' }]);
+          await condition(allHandlersFinished);
+          return {
+            ...resultOf(input, progress.lane ?? routing.lane, documentClass),
+            status: 'rejected',
+            chunkCount: 0,
+          };
+        }
+        upsertSearchAttributes([{ key: IngestStatusKey, value: 'processing' }]);
+        if (decision.decision === 'correct' && decision.corrections) {
+          corrections = decision.corrections;
+          if (corrections.documentClass !== undefined || corrections.labels !== undefined) {
+            await local.applyClassification(input, corrections);
+          }
+          if (corrections.documentClass !== undefined) {
+            documentClass = corrections.documentClass;
+            upsertSearchAttributes([{ key: DocumentClassKey, value: documentClass }]);
+          }
+        }
+      }
+      await step('graph', () => steps.mergeEntityGraph(input, corrections));
+      chunkCount = (await step('index', () => local.indexDocument(input))).chunkCount;
+      await steps.removeSupersededVersions(input);
+    } else {
+      const parsed = await steps.parseDocument(input);
+      // Runs from before OCR existed failed such documents as having no text; they still do.
+      if (parsed.needsOcr) throw ApplicationFailure.nonRetryable('the document has no text layer', 'no_text');
+      await steps.chunkDocument(input, parsed.parsedKey);
+      await steps.embedChunks(input);
+      // Added after histories were recorded without it: those replay without the step.
+      if (patched('entity-graph')) await steps.extractEntities(input);
+      chunkCount = (await local.indexDocument(input)).chunkCount;
+      // Added after histories were recorded without it: an update's older version is cleaned up.
+      if (patched('superseded-versions')) await steps.removeSupersededVersions(input);
+    }
 
+    progress.step = null;
     upsertSearchAttributes([{ key: IngestStatusKey, value: 'indexed' }]);
+    await condition(allHandlersFinished);
     return {
-      missionId: input.missionId,
-      documentId: input.documentId,
-      lane: routing.lane,
-      documentClass: routing.documentClass,
+      ...resultOf(input, progress.lane ?? routing.lane, documentClass),
       status: 'indexed',
-      chunkCount: indexed.chunkCount,
+      chunkCount,
     };
   } catch (error) {
     if (isCancellation(error)) {
@@ -103,6 +264,14 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     // Fail the run too, so the Web UI shows it as failed with the typed cause.
     throw ApplicationFailure.create({ message, type: code, nonRetryable: true, cause: failure ?? undefined });
   }
+}
+
+function resultOf(
+  input: IngestInput,
+  lane: string,
+  documentClass: string,
+): Pick<IngestResult, 'missionId' | 'documentId' | 'lane' | 'documentClass'> {
+  return { missionId: input.missionId, documentId: input.documentId, lane, documentClass };
 }
 
 function rootApplicationFailure(error: unknown): ApplicationFailure | null {

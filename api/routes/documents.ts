@@ -1,10 +1,15 @@
+import type { Client } from '@temporalio/client';
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { documentStatuses } from '../../domain/documents';
 import { MissionflowError } from '../../domain/errors';
 import { decodeCursor, type DocumentRecord, type DocumentStore } from '../../stores/documents';
+import type { VerificationStore } from '../../stores/verification';
+import { verificationTaskId } from '../../domain/verification';
 import type { Admission, Admitted, IntakeDetails } from '../admission';
+import { readRunProgress } from '../progress';
 import { readMultipart } from '../uploads';
+import { presentTask } from './verification';
 import { documentParam, missionParam, validate } from '../validation';
 
 /** Printable, no control characters: it is a key, shown back and used in logs. */
@@ -71,6 +76,9 @@ export function presentDocument(
     lane: document.lane,
     documentClass: document.documentClass,
     routingRule: document.routingRule,
+    classConfidence: document.classConfidence,
+    labels: document.labels,
+    consensusScore: consensusScore(document.consensus),
     cartridgeVersion: document.cartridgeVersion,
     contentVersion: document.contentVersion,
     externalId: document.externalId,
@@ -86,7 +94,20 @@ export function presentDocument(
   };
 }
 
-export function documentRoutes(deps: { admission: Admission; documents: DocumentStore }): Router {
+function consensusScore(consensus: unknown): number | null {
+  const score = (consensus as { score?: unknown } | null)?.score;
+  return typeof score === 'number' ? score : null;
+}
+
+/** Statuses whose run is still going: their detail includes the run's live progress. */
+const unfinished = new Set(['received', 'processing', 'awaiting_review']);
+
+export function documentRoutes(deps: {
+  admission: Admission;
+  documents: DocumentStore;
+  verification: VerificationStore;
+  client: Client;
+}): Router {
   const router = Router();
   const { admission, documents } = deps;
 
@@ -172,7 +193,20 @@ export function documentRoutes(deps: { admission: Admission; documents: Document
     const document = await documents.get(missionId, documentId);
     if (!document)
       throw new MissionflowError('document_not_found', `document '${documentId}' does not exist`);
-    res.json(presentDocument(document, await documents.steps(missionId, documentId)));
+    const [steps, progress, review, corrections] = await Promise.all([
+      documents.steps(missionId, documentId),
+      unfinished.has(document.status) ? readRunProgress(deps.client, document.workflowId) : null,
+      deps.verification.get(missionId, verificationTaskId(documentId, document.contentVersion)),
+      deps.verification.corrections(missionId, documentId),
+    ]);
+    res.json({
+      ...presentDocument(document, steps),
+      consensus: document.consensus,
+      pii: document.pii,
+      progress,
+      review: review ? presentTask(review) : null,
+      corrections,
+    });
   });
 
   router.delete('/v1/missions/:mission/documents/:document', async (req, res) => {

@@ -67,7 +67,7 @@ it('the Web UI can filter runs by MissionId, IngestStatus, Lane and DocumentClas
   const settles = (query: string, expected: number) => runsSettle(client, query, expected);
   await settles('MissionId = "default" AND IngestStatus = "indexed"', 5);
   await settles('MissionId = "default" AND IngestStatus = "failed"', 1);
-  await settles('Lane = "standard" AND DocumentClass = "general"', 5);
+  await settles('Lane = "fast" AND DocumentClass = "general"', 5);
   expect(await countRuns(client, 'MissionId = "other"')).toBe(0);
 });
 

@@ -134,9 +134,13 @@ describe('refused at the door, with nothing stored', () => {
       415,
       'unsupported_media_type',
     );
-    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    // GIF is not one of the image types OCR reads (PNG, JPEG, TIFF).
+    const gif = Buffer.from(
+      '4749463839610100010080000000000000ffffff21f90401000000002c00000000010001000002024401003b',
+      'hex',
+    );
     expectProblem(
-      await uploadFile(stack.baseUrl, 'default', png, 'notes.txt'),
+      await uploadFile(stack.baseUrl, 'default', gif, 'notes.txt'),
       415,
       'unsupported_media_type',
     );

@@ -31,9 +31,7 @@ afterEach(async () => {
 function embeddingEnv(): Record<string, string> {
   return {
     DATA_DIR: dataDir,
-    EMBEDDINGS_URL: embeddings.url,
-    EMBEDDINGS_MODEL: 'test-embedder',
-    EMBEDDINGS_DIMENSIONS: String(dimensions),
+    ...embeddings.env,
     EMBEDDINGS_BATCH_SIZE: '4',
   };
 }
@@ -84,7 +82,16 @@ it('a worker killed with SIGKILL mid-document resumes at the unfinished step, re
   const document: DocumentView = await waitForDocument(stack.baseUrl, 'default', documentId, 90_000);
   expect(document.status).toBe('indexed');
   const executions = Object.fromEntries(document.steps.map((step) => [step.step, step.executions]));
-  expect(executions).toEqual({ classify: 1, parse: 1, chunk: 1, embed: 2, extract: 1, index: 1 });
+  expect(executions).toEqual({
+    classify: 1,
+    parse: 1,
+    pii: 1,
+    chunk: 1,
+    embed: 2,
+    extract: 1,
+    graph: 1,
+    index: 1,
+  });
 
   // The eight chunks embedded before the crash were not sent again; only the hung batch was.
   const chunkCount = document.chunkCount as number;

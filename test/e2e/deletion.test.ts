@@ -99,7 +99,7 @@ it('a deleted document leaves search at once, then every store, and its bytes; a
   expect(remaining.find((entity) => entity.key === 'ada lovelace')?.mentions).toBe(1);
   // The other document is untouched.
   expect((await search(stack.baseUrl, mission, 'compilers tide')).body.results[0]?.documentId).toBe(kept);
-  expect(await rowCounts(kept)).toMatchObject({ steps: 6 });
+  expect(await rowCounts(kept)).toMatchObject({ steps: 8 });
 
   const again = await request<{ workflowId: string }>(
     stack.baseUrl,

@@ -15,16 +15,20 @@ const formats: Array<{
   name: string;
   filename: string;
   phrase: string;
+  /** The default cartridge's routing: short text takes the fast lane. */
+  lane: string;
   make: (phrase: string) => Promise<Buffer>;
 }> = [
   {
     name: 'plain text',
+    lane: 'fast',
     filename: 'notes.txt',
     phrase: 'vermilion tortoise negotiates',
     make: async (phrase) => Buffer.from([...filler(1, 3000), `The ${phrase} with the ferry.`].join('\n\n')),
   },
   {
     name: 'markdown',
+    lane: 'fast',
     filename: 'guide.md',
     phrase: 'saffron heron calibrates',
     make: async (phrase) =>
@@ -34,6 +38,7 @@ const formats: Array<{
   },
   {
     name: 'html',
+    lane: 'standard',
     filename: 'page.html',
     phrase: 'cobalt lynx archives',
     make: async (phrase) =>
@@ -47,19 +52,21 @@ const formats: Array<{
   },
   {
     name: 'pdf',
+    lane: 'standard',
     filename: 'report.pdf',
     phrase: 'amber walrus inventories',
     make: (phrase) => makePdf('Quarterly report', [...filler(4, 2500), `An ${phrase} the stock.`]),
   },
   {
     name: 'docx',
+    lane: 'standard',
     filename: 'memo.docx',
     phrase: 'indigo falcon reconciles',
     make: (phrase) => makeDocx('Memo', [...filler(5, 2500), `The ${phrase} the ledger.`]),
   },
 ];
 
-describe.each(formats)('$name', ({ filename, phrase, make }) => {
+describe.each(formats)('$name', ({ filename, phrase, lane, make }) => {
   it('is ingested, indexed and found at rank 1 by a phrase only it contains', async () => {
     const bytes = await make(phrase);
     const admitted = await uploadFile(stack.baseUrl, 'default', bytes, filename);
@@ -70,7 +77,7 @@ describe.each(formats)('$name', ({ filename, phrase, make }) => {
 
     const document = await waitForDocument(stack.baseUrl, 'default', documentId);
     expect(document.status).toBe('indexed');
-    expect(document.lane).toBe('standard');
+    expect(document.lane).toBe(lane);
     expect(document.cartridgeVersion).toBeGreaterThanOrEqual(1);
     expect(document.chunkCount).toBeGreaterThan(1);
     expect(document.steps.map((step) => step.step).sort()).toEqual([
@@ -78,8 +85,10 @@ describe.each(formats)('$name', ({ filename, phrase, make }) => {
       'classify',
       'embed',
       'extract',
+      'graph',
       'index',
       'parse',
+      'pii',
     ]);
     expect(document.steps.every((step) => step.status === 'done' && step.durationMs !== null)).toBe(true);
 

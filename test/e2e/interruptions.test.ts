@@ -13,11 +13,7 @@ let embeddings: EmbeddingServer;
 
 beforeAll(async () => {
   embeddings = await startEmbeddingServer(16);
-  stack = await startTestStack({
-    EMBEDDINGS_URL: embeddings.url,
-    EMBEDDINGS_MODEL: 'test-embedder',
-    EMBEDDINGS_DIMENSIONS: '16',
-  });
+  stack = await startTestStack(embeddings.env);
 });
 afterAll(async () => {
   await stack?.stop();

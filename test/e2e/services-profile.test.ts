@@ -52,9 +52,9 @@ async function workerProcesses(parentPid: number): Promise<Map<number, string>> 
 
 it('runs the workflow worker and each lane worker as processes of their own, and ingests through them', async () => {
   const pid = stack.process.pid as number;
-  await until(async () => (await workerProcesses(pid)).size === 2, 60_000, 'two worker processes');
+  await until(async () => (await workerProcesses(pid)).size === 5, 60_000, 'five worker processes');
   const roles = [...(await workerProcesses(pid)).values()].map((cmd) => cmd.split('run.js ')[1]).sort();
-  expect(roles).toEqual(['lane standard', 'workflows']);
+  expect(roles).toEqual(['lane deep', 'lane fast', 'lane ocr', 'lane standard', 'workflows']);
 
   await until(
     async () => (await request(stack.baseUrl, 'GET', '/health/ready')).status === 200,
@@ -78,16 +78,15 @@ it('runs the workflow worker and each lane worker as processes of their own, and
 });
 
 it('a lane worker process that dies is started again, and documents keep being indexed', async () => {
+  // Short text takes the fast lane: its worker is the one that dies.
   const pid = stack.process.pid as number;
   const [lanePid] =
-    [...(await workerProcesses(pid)).entries()].find(([, cmd]) => cmd.endsWith('lane standard')) ?? [];
+    [...(await workerProcesses(pid)).entries()].find(([, cmd]) => cmd.endsWith('lane fast')) ?? [];
   expect(lanePid).toBeDefined();
   process.kill(lanePid as number, 'SIGKILL');
   await until(
     async () => {
-      const lane = [...(await workerProcesses(pid)).entries()].find(([, cmd]) =>
-        cmd.endsWith('lane standard'),
-      );
+      const lane = [...(await workerProcesses(pid)).entries()].find(([, cmd]) => cmd.endsWith('lane fast'));
       return lane !== undefined && lane[0] !== lanePid;
     },
     60_000,

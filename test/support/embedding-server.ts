@@ -8,6 +8,8 @@ export interface EmbeddingRequestLog {
 
 export interface EmbeddingServer {
   url: string;
+  /** The platform settings that make it use this server. */
+  env: Record<string, string>;
   requests: EmbeddingRequestLog[];
   /** Decides per request (0-based): answer, hang forever, or fail with a status. */
   behaviour: (index: number) => 'answer' | 'hang' | number;
@@ -23,6 +25,7 @@ export async function startEmbeddingServer(dimensions: number): Promise<Embeddin
   const hanging: ServerResponse[] = [];
   const state: EmbeddingServer = {
     url: '',
+    env: {},
     requests: [],
     behaviour: () => 'answer',
     delayMs: 0,
@@ -68,6 +71,11 @@ export async function startEmbeddingServer(dimensions: number): Promise<Embeddin
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   state.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1`;
+  state.env = {
+    EMBEDDINGS_URL: state.url,
+    EMBEDDINGS_MODEL: 'test-embedder',
+    EMBEDDINGS_DIMENSIONS: String(dimensions),
+  };
   state.close = async () => {
     for (const res of hanging) res.destroy();
     server.closeAllConnections();

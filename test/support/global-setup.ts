@@ -18,7 +18,8 @@ declare global {
  * server), and bundle the workflow code once for every worker the tests start.
  */
 export default async function globalSetup(): Promise<void> {
-  const reports = join(repoRoot, '.reports');
+  // Another folder lets two runs share a checkout (each starts servers of its own in it).
+  const reports = process.env.MF_TEST_REPORTS_DIR ?? join(repoRoot, '.reports');
   await mkdir(reports, { recursive: true });
   const say = (message: string) => process.stderr.write(`[test set-up] ${message}\n`);
   const started = Date.now();

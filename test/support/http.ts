@@ -1,4 +1,6 @@
 /** Small helpers over real HTTP (global fetch) for the API tests. */
+import type { RunProgress } from '../../api/progress';
+
 export interface JsonResponse<T = Record<string, unknown>> {
   status: number;
   headers: Headers;
@@ -46,6 +48,24 @@ export interface DocumentView {
   cartridgeVersion: number;
   error: { code: string; message: string } | null;
   steps: Array<{ step: string; status: string; executions: number; durationMs: number | null }>;
+  documentClass?: string | null;
+  labels?: string[];
+  consensusScore?: number | null;
+  consensus?: {
+    score: number;
+    extractors: Array<{ name: string; weight: number; entities: number }>;
+    entities: Array<{ type: string; key: string; name: string; extractors: string[]; support: number }>;
+  } | null;
+  pii?: { found: Record<string, number>; redacted: Record<string, number>; review: string[] } | null;
+  progress?: RunProgress | null;
+  review?: {
+    taskId: string;
+    state: string;
+    reasons: string[];
+    claimant: string | null;
+    escalations: number;
+  } | null;
+  corrections?: Array<{ taskId: string; reviewer: string; correctedAt: string; corrections: unknown }>;
 }
 
 const terminal = new Set(['indexed', 'failed', 'rejected', 'cancelled', 'deleted']);
@@ -54,11 +74,37 @@ const terminal = new Set(['indexed', 'failed', 'rejected', 'cancelled', 'deleted
  * Polls a document until it reaches a terminal status; an indexed one also until its step log is
  * closed (the index step makes the document `indexed` inside its work, then records itself done).
  */
-export async function waitForDocument(
+export function waitForDocument(
   baseUrl: string,
   mission: string,
   documentId: string,
   timeoutMs = 60_000,
+): Promise<DocumentView> {
+  return pollDocument(baseUrl, mission, documentId, timeoutMs, 'finish', (document) => {
+    const stepsClosed =
+      document.status !== 'indexed' || (document.steps ?? []).every((step) => step.status !== 'running');
+    return terminal.has(document.status) && stepsClosed;
+  });
+}
+
+/** Polls a document until it has `status` (e.g. `awaiting_review`, which is not terminal). */
+export function waitForStatus(
+  baseUrl: string,
+  mission: string,
+  documentId: string,
+  status: string,
+  timeoutMs = 60_000,
+): Promise<DocumentView> {
+  return pollDocument(baseUrl, mission, documentId, timeoutMs, `reach ${status}`, (d) => d.status === status);
+}
+
+async function pollDocument(
+  baseUrl: string,
+  mission: string,
+  documentId: string,
+  timeoutMs: number,
+  what: string,
+  done: (document: DocumentView) => boolean,
 ): Promise<DocumentView> {
   const deadline = Date.now() + timeoutMs;
   let last: DocumentView | null = null;
@@ -70,14 +116,12 @@ export async function waitForDocument(
     );
     if (response.status === 200) {
       last = response.body;
-      const stepsClosed =
-        last.status !== 'indexed' || (last.steps ?? []).every((step) => step.status !== 'running');
-      if (terminal.has(last.status) && stepsClosed) return last;
+      if (done(last)) return last;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
-    `document ${documentId} did not finish within ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
+    `document ${documentId} did not ${what} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
   );
 }
 

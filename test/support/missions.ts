@@ -15,18 +15,27 @@ export const testEntities = [
 
 /**
  * A missions folder with the default cartridge under new mission ids (unique per call, so stacks
- * that share a Neo4j or a Redis never meet), each with `testEntities`. Answers the folder and ids.
+ * that share a Neo4j or a Redis never meet), each with `testEntities` and then its entry of
+ * `overrides`, by name (top-level cartridge sections replaced). Answers the folder and ids.
  */
-export async function writeTestMissions(names: string[]): Promise<{ dir: string; ids: string[] }> {
+export async function writeTestMissions(
+  names: string[],
+  overrides: Record<string, Record<string, unknown>> = {},
+): Promise<{ dir: string; ids: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'mf-missions-'));
   const base = parse(await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8')) as {
     mission: { id: string; name: string };
   };
   const suffix = randomBytes(3).toString('hex');
   const ids = names.map((name) => `${name}-${suffix}`);
-  for (const id of ids) {
+  for (const [index, id] of ids.entries()) {
     await mkdir(join(dir, id));
-    const cartridge = { ...base, mission: { ...base.mission, id, name: id }, entities: testEntities };
+    const cartridge = {
+      ...base,
+      mission: { ...base.mission, id, name: id },
+      entities: testEntities,
+      ...overrides[names[index] ?? ''],
+    };
     await writeFile(join(dir, id, 'cartridge.yaml'), stringify(cartridge));
   }
   return { dir, ids };
@@ -35,9 +44,10 @@ export async function writeTestMissions(names: string[]): Promise<{ dir: string;
 /** A test stack serving only new missions made by writeTestMissions; `stop` removes them too. */
 export async function startStackWithMissions(
   names: string[],
+  options: { cartridges?: Record<string, Record<string, unknown>>; env?: Record<string, string> } = {},
 ): Promise<{ stack: TestStack; ids: string[]; stop(): Promise<void> }> {
-  const { dir, ids } = await writeTestMissions(names);
-  const stack = await startTestStack({ MISSIONS_DIR: dir });
+  const { dir, ids } = await writeTestMissions(names, options.cartridges);
+  const stack = await startTestStack({ ...options.env, MISSIONS_DIR: dir });
   return {
     stack,
     ids,

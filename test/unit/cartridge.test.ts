@@ -62,8 +62,14 @@ it('parses the shipped default cartridge', async () => {
   const text = await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8');
   const cartridge = parseCartridge(text);
   expect(cartridge.mission.id).toBe('default');
-  expect(cartridge.lanes).toEqual(['standard']);
-  expect(cartridge.routing.rules.map((rule) => rule.name)).toEqual(['web-pages', 'office-documents']);
+  expect(cartridge.lanes).toEqual(['fast', 'standard', 'deep', 'ocr']);
+  expect(cartridge.routing.rules.map((rule) => rule.name)).toEqual([
+    'short-text',
+    'web-pages',
+    'scans',
+    'long-office-documents',
+    'office-documents',
+  ]);
   expect(cartridge.chunking).toEqual({ size: 1200, overlap: 150 });
 });
 

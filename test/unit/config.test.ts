@@ -26,7 +26,8 @@ it('gives the embedded-profile defaults for an empty environment', () => {
     TASK_QUEUE_PREFIX: 'missionflow',
     MAX_UPLOAD_BYTES: 50 * 1024 * 1024,
     EMBEDDINGS_DIMENSIONS: 384,
-    LANE_CONCURRENCY: 4,
+    LANE_CONCURRENCY: { fast: 8, standard: 4, deep: 2, ocr: 1 },
+    LANES: ['fast', 'standard', 'deep', 'ocr'],
     EMBEDDINGS_BATCH_SIZE: 64,
     DATABASE_POOL_SIZE: 10,
     SEARCH_CACHE_TTL_SECONDS: 300,
@@ -74,8 +75,30 @@ it('coerces numeric variables from strings', () => {
     TEMPORAL_PORT: 7234,
     MAX_UPLOAD_BYTES: 1048576,
     EMBEDDINGS_DIMENSIONS: 768,
-    LANE_CONCURRENCY: 16,
+    LANE_CONCURRENCY: { fast: 16, standard: 16, deep: 16, ocr: 16 },
   });
+});
+
+it('lane concurrency is one number for every lane, or per-lane settings over the defaults', () => {
+  expect(loadConfig({ LANE_CONCURRENCY: 'fast=32, ocr=2' }).LANE_CONCURRENCY).toEqual({
+    fast: 32,
+    standard: 4,
+    deep: 2,
+    ocr: 2,
+  });
+  for (const [value, problem] of [
+    ['turbo=3', /unknown lane 'turbo'/],
+    ['fast=0', /fast: must be a whole number between 1 and 256/],
+    ['fast', /'fast' is not lane=number/],
+    ['300', /between 1 and 256/],
+  ] as const) {
+    expect(() => loadConfig({ LANE_CONCURRENCY: value })).toThrow(problem);
+  }
+});
+
+it('LANES picks the lanes whose workers run in this process', () => {
+  expect(loadConfig({ LANES: 'fast, standard' }).LANES).toEqual(['fast', 'standard']);
+  expect(() => loadConfig({ LANES: 'fast,turbo' })).toThrow(/LANES: unknown lane 'turbo'/);
 });
 
 it('treats empty and undefined variables as unset', () => {

@@ -540,12 +540,12 @@ describe('docker-compose.yml (services profile)', () => {
       [
         'a worker for an unknown lane',
         (c) => {
-          c.services['worker-lane-ocr'] = {
+          c.services['worker-lane-turbo'] = {
             ...service(c, 'worker-lane-standard'),
-            command: [...entryPoint, 'lane', 'ocr'],
+            command: [...entryPoint, 'lane', 'turbo'],
           };
         },
-        /worker-lane-ocr: a worker for lane ocr, which domain\/lanes.ts does not know/,
+        /worker-lane-turbo: a worker for lane turbo, which domain\/lanes.ts does not know/,
       ],
       [
         'the application connecting as the schema owner',

@@ -68,21 +68,38 @@ describe('binary formats', () => {
     expect(refusal(pptx).code).toBe('unsupported_media_type');
   });
 
-  it('refuses an ELF executable and a PNG image', () => {
+  it('recognises the images OCR reads by their signatures, whatever the name says', () => {
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]),
+      Buffer.from('IHDR'),
+      Buffer.alloc(64, 1),
+    ]);
+    expect(sniffMediaType(png, { declaredType: 'text/plain', filename: 'image.txt' })).toBe('image/png');
+    const jpeg = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+      Buffer.from('JFIF'),
+      Buffer.alloc(64),
+    ]);
+    expect(sniffMediaType(jpeg)).toBe('image/jpeg');
+    const tiff = Buffer.concat([Buffer.from('II*\u0000', 'latin1'), Buffer.alloc(64)]);
+    expect(sniffMediaType(tiff)).toBe('image/tiff');
+  });
+
+  it('refuses an ELF executable and a GIF image', () => {
     const elf = Buffer.concat([
       Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]),
       Buffer.alloc(56),
       Buffer.from('more bytes'),
     ]);
     expect(refusal(elf).code).toBe('unsupported_media_type');
-    const png = Buffer.concat([
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]),
-      Buffer.from('IHDR'),
+    const gif = Buffer.concat([
+      Buffer.from('GIF89a', 'latin1'),
+      Buffer.from([1, 0, 1, 0, 0x80, 0, 0]),
       Buffer.alloc(64, 1),
     ]);
-    const failure = refusal(png, { declaredType: 'text/plain', filename: 'image.txt' });
+    const failure = refusal(gif, { declaredType: 'text/plain', filename: 'image.txt' });
     expect(failure.code).toBe('unsupported_media_type');
-    expect(failure.message).toMatch(/png/i);
+    expect(failure.message).toMatch(/gif/i);
   });
 
   it('refuses bytes full of control characters even without a known signature', () => {

@@ -17,6 +17,7 @@ const facts = (overrides: Partial<DocumentFacts> = {}): DocumentFacts => ({
   mediaType: 'text/plain',
   sizeBytes: 1000,
   title: null,
+  metadata: {},
   ...overrides,
 });
 
@@ -33,11 +34,13 @@ it('falls back to the default class and lane with no rule when nothing matches',
     documentClass: 'general',
     lane: 'standard',
     rule: null,
+    confidence: 1,
   });
   expect(routeDocument(cartridgeWith([]), facts())).toEqual({
     documentClass: 'general',
     lane: 'standard',
     rule: null,
+    confidence: 1,
   });
 });
 
@@ -50,6 +53,7 @@ it('the first matching rule wins, in cartridge order', () => {
     documentClass: 'first-class',
     lane: 'standard',
     rule: 'first',
+    confidence: 1,
   });
 });
 
@@ -112,4 +116,45 @@ it('every condition of a rule must hold', () => {
   expect(routeDocument(cartridge, { ...match, mediaType: 'text/plain' }).rule).toBeNull();
   expect(routeDocument(cartridge, { ...match, sizeBytes: 499 }).rule).toBeNull();
   expect(routeDocument(cartridge, { ...match, title: 'Minutes' }).rule).toBeNull();
+});
+
+it('metadata patterns match the named field as text, case-insensitively; a missing field fails', () => {
+  const cartridge = cartridgeWith([
+    rule('scans', { metadata: { source: '^scanner-\\d+$', pages: '^[0-9]{3,}$' } }),
+  ]);
+  expect(routeDocument(cartridge, facts({ metadata: { source: 'SCANNER-7', pages: 300 } })).rule).toBe(
+    'scans',
+  );
+  expect(routeDocument(cartridge, facts({ metadata: { source: 'scanner-7', pages: 12 } })).rule).toBeNull();
+  expect(routeDocument(cartridge, facts({ metadata: { source: 'scanner-7' } })).rule).toBeNull();
+  expect(routeDocument(cartridge, facts({ metadata: { source: null, pages: 300 } })).rule).toBeNull();
+});
+
+it("each decision carries its confidence: the rule's, or the default's when nothing matched", () => {
+  const cartridge = validateCartridge({
+    apiVersion: 'missionflow/v1',
+    mission: { id: 'routing', name: 'Routing' },
+    lanes: ['standard', 'fast'],
+    routing: {
+      defaultClass: 'general',
+      defaultLane: 'standard',
+      defaultConfidence: 0.4,
+      rules: [{ name: 'notes', when: { maxBytes: 100 }, class: 'note', lane: 'fast', confidence: 0.9 }],
+    },
+    chunking: { size: 1000, overlap: 100 },
+    search: { language: 'simple' },
+  });
+  expect(routeDocument(cartridge, facts({ sizeBytes: 50 }))).toEqual({
+    documentClass: 'note',
+    lane: 'fast',
+    rule: 'notes',
+    confidence: 0.9,
+  });
+  expect(routeDocument(cartridge, facts({ sizeBytes: 5000 })).confidence).toBe(0.4);
+});
+
+it('an invalid metadata pattern is a cartridge error naming the field', () => {
+  expect(() => cartridgeWith([rule('bad', { metadata: { source: '(' } })])).toThrow(
+    /routing\.rules\.0\.when\.metadata\.source: not a valid regular expression/,
+  );
 });

@@ -1,0 +1,97 @@
+import { Router, type Request, type Response } from 'express';
+import { MissionflowError } from '../../domain/errors';
+import type { Logger } from '../../observability/logger';
+import type { DocumentEvent, DocumentEventStore } from '../../stores/events';
+import type { Admission } from '../admission';
+import { missionParam } from '../validation';
+
+export interface EventStreamOptions {
+  /** How often a stream looks for new events. */
+  pollMs: number;
+  /** A comment line this often keeps proxies from closing an idle stream. */
+  keepAliveMs: number;
+}
+
+const defaults: EventStreamOptions = { pollMs: 500, keepAliveMs: 15_000 };
+const batch = 500;
+
+/**
+ * `GET /v1/missions/:mission/events`: server-sent events of the mission's document status and step
+ * changes, in commit order. Each event's id is its per-mission event id, so a client that
+ * reconnects with `Last-Event-ID` (browsers do it themselves) gets exactly what it missed. A new
+ * stream starts after the latest event, or after `?after=N` (0 replays everything kept).
+ */
+export function eventRoutes(deps: {
+  admission: Admission;
+  events: DocumentEventStore;
+  logger: Logger;
+  eventStream?: Partial<EventStreamOptions>;
+  /** Aborted when the server shuts down: streams end, so the server need not wait for them. */
+  stopping?: AbortSignal;
+}): Router {
+  const options = { ...defaults, ...deps.eventStream };
+  const router = Router();
+
+  router.get('/v1/missions/:mission/events', async (req, res) => {
+    const missionId = missionParam(req.params.mission);
+    await deps.admission.requireMission(missionId);
+    const resumeFrom = startingPoint(req);
+    let cursor = resumeFrom ?? (await deps.events.latestEventId(missionId));
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    // Ask browsers to reconnect after 2 s if the stream drops.
+    res.write('retry: 2000\n\n');
+    let open = true;
+    req.on('close', () => {
+      open = false;
+    });
+    let lastWrite = Date.now();
+    try {
+      while (open && !deps.stopping?.aborted) {
+        const events = await deps.events.since(missionId, cursor, batch);
+        for (const event of events) {
+          writeEvent(res, event);
+          cursor = event.eventId;
+        }
+        if (events.length > 0) lastWrite = Date.now();
+        if (events.length === batch) continue;
+        if (Date.now() - lastWrite >= options.keepAliveMs) {
+          res.write(': keep-alive\n\n');
+          lastWrite = Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+      }
+    } catch (error) {
+      // The client resumes from the last id it saw; nothing is lost by ending here.
+      deps.logger.warn({ err: error, missionId }, 'event stream ended by an error');
+    } finally {
+      res.end();
+    }
+  });
+
+  return router;
+}
+
+function startingPoint(req: Request): number | null {
+  const header = req.headers['last-event-id'];
+  const raw = typeof header === 'string' && header !== '' ? header : req.query.after;
+  if (raw === undefined) return null;
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) {
+    throw new MissionflowError('invalid_request', 'Last-Event-ID (or ?after) must be an event id', [
+      {
+        path: typeof header === 'string' && header !== '' ? 'Last-Event-ID' : 'after',
+        message: 'a whole number',
+      },
+    ]);
+  }
+  return Number(raw);
+}
+
+function writeEvent(res: Response, event: DocumentEvent): void {
+  res.write(`id: ${event.eventId}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`);
+}

@@ -1,0 +1,112 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { MissionflowError } from '../../domain/errors';
+import {
+  reviewDecisions,
+  reviewerPattern,
+  reviewReasons,
+  verificationTaskIdPattern,
+  verificationTaskStates,
+} from '../../domain/verification';
+import type { VerificationStore, VerificationTask } from '../../stores/verification';
+import type { Admission } from '../admission';
+import { missionParam, validate } from '../validation';
+import type { VerificationDesk } from '../verification';
+
+const listQuery = z
+  .object({
+    state: z.enum(verificationTaskStates).optional(),
+    reason: z.enum(reviewReasons).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+const reviewer = z.string().regex(reviewerPattern, 'letters, digits and . _ @ + -, 1 to 128 characters');
+
+const claimBody = z.object({ reviewer }).strict();
+
+/** The shape is checked here; the rules of a decision (domain/verification.ts) after. */
+const decisionBody = z
+  .object({
+    reviewer,
+    decision: z.enum(reviewDecisions),
+    reason: z.string().max(2_000).optional(),
+    corrections: z
+      .object({
+        documentClass: z.string().optional(),
+        labels: z.array(z.string()).optional(),
+        entities: z
+          .object({
+            add: z.array(z.object({ type: z.string(), name: z.string() }).strict()).optional(),
+            remove: z.array(z.object({ type: z.string(), key: z.string() }).strict()).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+function taskParam(value: string | string[] | undefined): string {
+  if (typeof value !== 'string' || !verificationTaskIdPattern.test(value)) {
+    throw new MissionflowError('task_not_found', `no verification task '${String(value)}'`);
+  }
+  return value;
+}
+
+export function presentTask(task: VerificationTask) {
+  const { missionId: _mission, ...shown } = task;
+  return shown;
+}
+
+/** The human verification queue, scoped to the mission in the path. */
+export function verificationRoutes(deps: {
+  admission: Admission;
+  verification: VerificationStore;
+  desk: VerificationDesk;
+}): Router {
+  const router = Router();
+
+  router.get('/v1/missions/:mission/verification', async (req, res) => {
+    const missionId = missionParam(req.params.mission);
+    await deps.admission.requireMission(missionId);
+    const query = validate(listQuery, req.query, 'query');
+    const page = await deps.verification.list(missionId, {
+      state: query.state,
+      reason: query.reason,
+      limit: query.limit,
+      after: query.cursor,
+    });
+    res.json({ tasks: page.tasks.map(presentTask), nextCursor: page.nextCursor });
+  });
+
+  router.get('/v1/missions/:mission/verification/:task', async (req, res) => {
+    const missionId = missionParam(req.params.mission);
+    await deps.admission.requireMission(missionId);
+    const taskId = taskParam(req.params.task);
+    const task = await deps.verification.get(missionId, taskId);
+    if (!task) throw new MissionflowError('task_not_found', `no verification task '${taskId}'`);
+    res.json(presentTask(task));
+  });
+
+  router.post('/v1/missions/:mission/verification/:task/claim', async (req, res) => {
+    const missionId = missionParam(req.params.mission);
+    const cartridge = await deps.admission.requireMission(missionId);
+    const taskId = taskParam(req.params.task);
+    const body = validate(claimBody, req.body ?? {}, 'body');
+    res.json(presentTask(await deps.desk.claim(cartridge, taskId, body.reviewer)));
+  });
+
+  router.post('/v1/missions/:mission/verification/:task/decision', async (req, res) => {
+    const missionId = missionParam(req.params.mission);
+    await deps.admission.requireMission(missionId);
+    const taskId = taskParam(req.params.task);
+    const body = validate(decisionBody, req.body ?? {}, 'body');
+    const { task, accepted } = await deps.desk.decide(missionId, { taskId, ...body });
+    res.json({ ...accepted, task: presentTask(task) });
+  });
+
+  return router;
+}

@@ -1,0 +1,73 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { errorCatalog, MissionflowError, type ErrorCode, type FieldError } from '../domain/errors';
+import { decisionProblems, type DecisionAccepted, type ReviewDecision } from '../domain/verification';
+import type { Logger } from '../observability/logger';
+import type { CartridgeVersion } from '../stores/cartridges';
+import type { VerificationStore, VerificationTask } from '../stores/verification';
+import { decideReviewUpdate } from '../workflows/verification';
+
+/**
+ * The reviewers' side of the verification queue. Claims are leases in the database; a decision is
+ * checked against the claim here and then delivered to the waiting workflow as an Update, whose
+ * validator is the last word (a duplicate or stale decision is refused there, atomically with the
+ * first one being accepted), so the HTTP answer says whether the decision took.
+ */
+export class VerificationDesk {
+  constructor(private readonly deps: { verification: VerificationStore; client: Client; logger: Logger }) {}
+
+  async claim(cartridge: CartridgeVersion, taskId: string, reviewer: string): Promise<VerificationTask> {
+    const lease = cartridge.cartridge.verification.claimLeaseSeconds;
+    return this.deps.verification.claim(cartridge.missionId, taskId, reviewer, lease);
+  }
+
+  async decide(
+    missionId: string,
+    decision: ReviewDecision,
+  ): Promise<{ task: VerificationTask; accepted: DecisionAccepted }> {
+    const problems = decisionProblems(decision);
+    if (problems.length > 0) throw invalid(problems);
+    const held = await this.deps.verification.requireClaim(missionId, decision.taskId, decision.reviewer);
+    let accepted: DecisionAccepted;
+    try {
+      accepted = await this.deps.client.workflow
+        .getHandle(held.workflowId)
+        .executeUpdate(decideReviewUpdate, { args: [decision] });
+    } catch (error) {
+      throw refusal(error, held);
+    }
+    this.deps.logger.info(
+      { missionId, taskId: decision.taskId, decision: decision.decision, reviewer: decision.reviewer },
+      'review decision accepted',
+    );
+    const task = (await this.deps.verification.get(missionId, decision.taskId)) ?? held;
+    return { task, accepted };
+  }
+}
+
+function invalid(problems: FieldError[]): MissionflowError {
+  return new MissionflowError(
+    'invalid_request',
+    `the decision is not valid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    problems,
+  );
+}
+
+/** The workflow's refusal as the typed error it carries; anything else is not the reviewer's fault. */
+function refusal(error: unknown, task: VerificationTask): Error {
+  if (error instanceof WorkflowNotFoundError) {
+    return new MissionflowError('review_expired', `the run waiting for task ${task.taskId} is gone`);
+  }
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const code = error.cause.type ?? '';
+    if (code in errorCatalog) {
+      const details = error.cause.details?.[0];
+      return new MissionflowError(
+        code as ErrorCode,
+        error.cause.message,
+        Array.isArray(details) ? (details as FieldError[]) : [],
+      );
+    }
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,107 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LexicalEmbedder } from '../../activities/embedding';
+import { createIngestActivities } from '../../activities/ingest';
+import { createVerificationActivities } from '../../activities/verification';
+import { ingestWorkflowId, type IngestInput } from '../../domain/documents';
+import { createLogger } from '../../observability/logger';
+import { createMetrics } from '../../observability/metrics';
+import { LocalBlobStore } from '../../stores/blobs';
+import { LruSearchCache } from '../../stores/cache';
+import { CartridgeStore } from '../../stores/cartridges';
+import { DocumentStore } from '../../stores/documents';
+import { documentIdFor } from '../../stores/ids';
+import { readMissionCartridges } from '../../stores/mission-files';
+import { openEmbeddedDatabase } from '../../stores/pglite';
+import type { SqlClient } from '../../stores/sql';
+import { SqlGraphStore } from '../../stores/sql-graph';
+import { PgVectorStore } from '../../stores/vectors';
+import { VerificationStore } from '../../stores/verification';
+import { writeTestMissions } from './missions';
+
+export interface InProcessPipeline {
+  sql: SqlClient;
+  mission: string;
+  /** Where the blob store keeps its files. */
+  blobDir: string;
+  documents: DocumentStore;
+  verification: VerificationStore;
+  ingest: ReturnType<typeof createIngestActivities>;
+  review: ReturnType<typeof createVerificationActivities>;
+  /** Stores `text` as a plain-text upload and records the document: the input its run gets. */
+  admitText(text: string): Promise<IngestInput>;
+  close(): Promise<void>;
+}
+
+/**
+ * The pipeline's activities on real embedded stores (PGlite, local blobs, pgvector, the SQL graph),
+ * for one new test mission, without the platform around them: for tests that drive steps
+ * directly or run the workflow on an environment of their own (time skipping).
+ */
+export async function openInProcessPipeline(
+  name: string,
+  cartridge: Record<string, unknown> = {},
+): Promise<InProcessPipeline> {
+  const scratch = await mkdtemp(join(tmpdir(), `mf-${name}-`));
+  const missions = await writeTestMissions([name], { [name]: cartridge });
+  const mission = missions.ids[0] as string;
+  const { sql } = await openEmbeddedDatabase();
+  const documents = new DocumentStore(sql);
+  const cartridges = new CartridgeStore(sql);
+  const verification = new VerificationStore(sql);
+  const [loaded] = await readMissionCartridges(missions.dir);
+  if (!loaded) throw new Error('the test mission was not written');
+  const { version } = await cartridges.activate(loaded.cartridge, loaded.source);
+  const blobDir = join(scratch, 'blobs');
+  const blobs = new LocalBlobStore(blobDir);
+  const cache = new LruSearchCache({ maxEntries: 10 });
+  const logger = createLogger('silent');
+  const ingest = createIngestActivities({
+    documents,
+    cartridges,
+    blobs,
+    vectors: new PgVectorStore(sql),
+    cache,
+    graph: new SqlGraphStore(sql),
+    embedder: new LexicalEmbedder(64),
+    logger,
+    metrics: createMetrics(),
+    taskQueuePrefix: name,
+    embedBatchSize: 4,
+    parserMemoryMb: 512,
+    ocrEnvironment: process.env,
+  });
+  const review = createVerificationActivities({ documents, cartridges, verification, cache, logger });
+  return {
+    sql,
+    mission,
+    blobDir,
+    documents,
+    verification,
+    ingest,
+    review,
+    async admitText(text) {
+      const blob = await blobs.putBytes(Buffer.from(text), mission);
+      const documentId = documentIdFor(mission, blob.sha256);
+      await documents.admit({
+        missionId: mission,
+        documentId,
+        sha256: blob.sha256,
+        sizeBytes: blob.sizeBytes,
+        mediaType: 'text/plain',
+        title: null,
+        metadata: {},
+        blobKey: blob.key,
+        cartridgeVersion: version,
+        workflowId: ingestWorkflowId(mission, documentId),
+      });
+      return { missionId: mission, documentId, cartridgeVersion: version };
+    },
+    async close() {
+      await sql.close();
+      await rm(scratch, { recursive: true, force: true });
+      await rm(missions.dir, { recursive: true, force: true });
+    },
+  };
+}
