@@ -31,6 +31,8 @@ module.exports = {
         '<rootDir>/test/e2e/verification.test.ts',
         '<rootDir>/test/e2e/progress.test.ts',
         '<rootDir>/test/e2e/ocr-lane.test.ts',
+        '<rootDir>/test/e2e/deep-lane.test.ts',
+        '<rootDir>/test/e2e/llm-extractor.test.ts',
       ],
       setupFiles: ['<rootDir>/test/support/services-profile.js'],
     },

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { lexicalEmbedding, lexicalEmbeddingModel } from '../domain/lexical-embedding';
+import { postOpenAiJson } from './openai-http';
 
 /** Turns texts into vectors. `model` names the vector space, so vectors of two models never mix. */
 export interface Embedder {
@@ -31,10 +32,7 @@ export interface OpenAiEmbedderOptions {
   timeoutMs?: number;
 }
 
-/**
- * Any OpenAI-compatible `/embeddings` endpoint. Client errors (bad key, unknown model) are not
- * retried: repeating the request cannot fix them; timeouts, 429 and 5xx are, with Temporal's backoff.
- */
+/** Any OpenAI-compatible `/embeddings` endpoint (errors classified by postOpenAiJson). */
 export class OpenAiEmbedder implements Embedder {
   readonly model: string;
   readonly dimensions: number;
@@ -46,30 +44,16 @@ export class OpenAiEmbedder implements Embedder {
 
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]> {
     if (texts.length === 0) return [];
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 120_000);
-    const response = await fetch(`${this.options.baseUrl.replace(/\/+$/, '')}/embeddings`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
-      },
-      body: JSON.stringify({ model: this.options.model, input: texts }),
-      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+    const body = await postOpenAiJson<{ data?: Array<{ index: number; embedding: number[] }> }>({
+      baseUrl: this.options.baseUrl,
+      path: '/embeddings',
+      apiKey: this.options.apiKey,
+      body: { model: this.options.model, input: texts },
+      signal,
+      timeoutMs: this.options.timeoutMs ?? 120_000,
+      what: 'embeddings endpoint',
+      rejectedCode: 'embedding_rejected',
     });
-    if (!response.ok) {
-      const detail = (await response.text().catch(() => '')).slice(0, 500);
-      const message = `embeddings endpoint answered ${response.status}: ${detail}`;
-      if (
-        response.status >= 400 &&
-        response.status < 500 &&
-        response.status !== 408 &&
-        response.status !== 429
-      ) {
-        throw ApplicationFailure.nonRetryable(message, 'embedding_rejected');
-      }
-      throw new Error(message);
-    }
-    const body = (await response.json()) as { data?: Array<{ index: number; embedding: number[] }> };
     const data = body.data;
     if (!Array.isArray(data) || data.length !== texts.length) {
       throw new Error(

@@ -10,7 +10,10 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { BlobStore } from '../stores/blobs';
 import type { CartridgeStore } from '../stores/cartridges';
-import type { DocumentStore } from '../stores/documents';
+import type { DocumentRecord, DocumentStore } from '../stores/documents';
+import type { SectionStore, SectionText } from '../stores/sections';
+import type { Cartridge } from '../domain/cartridge';
+import type { Section } from '../domain/sections';
 import type { VectorStore } from '../stores/vectors';
 import type { SearchCache } from '../stores/cache';
 import type { GraphStore } from '../stores/graph';
@@ -20,14 +23,17 @@ import { localExtractorVotes } from '../domain/extractors';
 import { compilePiiScanner, countPii, piiTypes, redactPii, type PiiType } from '../domain/pii';
 import type { Corrections } from '../domain/verification';
 import type { Embedder } from './embedding';
+import type { LlmEntityExtractor } from './llm-extractor';
 import { requireDocument, requirePinnedCartridge } from './run-inputs';
-import { parseDocument } from './parsing';
+import { countPdfPages, parseDocument, parsePdfSection } from './parsing';
 import { isImageMediaType, supportedMediaTypes, type SupportedMediaType } from '../domain/media-types';
 import { normaliseText } from '../domain/text';
 import { ocrImage, ocrPdf, requireOcrEngine } from './parsing/ocr';
 
 export interface IngestDependencies {
   documents: DocumentStore;
+  /** The deep lane's record of the sections of long documents. */
+  sections: SectionStore;
   cartridges: CartridgeStore;
   blobs: BlobStore;
   vectors: VectorStore;
@@ -43,6 +49,8 @@ export interface IngestDependencies {
   parserMemoryMb: number;
   /** Where OCR finds its programs: TESSERACT_PATH and PATH (activities/parsing/ocr.ts). */
   ocrEnvironment: NodeJS.ProcessEnv;
+  /** The optional language-model extractor; null when the process configures none. */
+  llmExtractor?: LlmEntityExtractor | null;
 }
 
 export interface ClassifyResult {
@@ -50,6 +58,15 @@ export interface ClassifyResult {
   lane: string;
   taskQueue: string;
   rule: string | null;
+  /** Pages of a PDF (null otherwise, or when the PDF could not be read): the deep lane splits by it. */
+  pageCount?: number | null;
+}
+
+/** A section of a long PDF, read by the deep lane. */
+export interface SectionResult {
+  index: number;
+  blocks: number;
+  characters: number;
 }
 export interface ParseResult {
   parsedKey: string;
@@ -109,10 +126,38 @@ export interface IndexResult {
  * writes are keyed deterministically, so a step interrupted half-way can safely run again.
  */
 export function createIngestActivities(deps: IngestDependencies) {
-  const { documents, cartridges, blobs, vectors, cache, graph, embedder, metrics } = deps;
+  const { documents, sections, cartridges, blobs, vectors, cache, graph, embedder, metrics } = deps;
+
+  /** A PDF's page count for routing; a PDF that cannot be read is routed without one (parse fails it). */
+  async function pagesOf(document: DocumentRecord, cartridge: Cartridge): Promise<number | null> {
+    try {
+      return await countPdfPages(await blobs.get(document.blobKey), cartridge.limits, {
+        memoryLimitMb: deps.parserMemoryMb,
+      });
+    } catch (error) {
+      deps.logger.warn({ err: error, documentId: document.documentId }, 'could not count the pages of a PDF');
+      return null;
+    }
+  }
 
   const loadDocument = (input: IngestInput) => requireDocument(documents, input);
   const loadCartridge = (input: IngestInput) => requirePinnedCartridge(cartridges, input);
+
+  /** Parsed text into the blob store (claim check), summarised as the parse step's result. */
+  async function storeParsed(
+    input: IngestInput,
+    parsed: ParsedDocument,
+    extra: Partial<ParseResult> = {},
+  ): Promise<ParseResult> {
+    const stored = await blobs.putBytes(Buffer.from(JSON.stringify(parsed)), input.missionId);
+    return {
+      parsedKey: stored.key,
+      blocks: parsed.blocks.length,
+      characters: parsed.blocks.reduce((sum, block) => sum + block.text.length, 0),
+      encoding: null,
+      ...extra,
+    };
+  }
 
   /** Runs a step once: returns the recorded result if it finished, else executes and records it. */
   async function runStep<T>(input: IngestInput, step: IngestStep, work: () => Promise<T>): Promise<T> {
@@ -145,14 +190,17 @@ export function createIngestActivities(deps: IngestDependencies) {
     async classifyDocument(input: IngestInput): Promise<ClassifyResult> {
       return runStep(input, 'classify', async () => {
         const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
+        const pageCount =
+          document.mediaType === 'application/pdf' ? await pagesOf(document, cartridge) : null;
         const decision = routeDocument(cartridge, {
           mediaType: document.mediaType,
           sizeBytes: document.sizeBytes,
           title: document.title,
           metadata: document.metadata,
+          pageCount,
         });
-        await documents.recordRouting(input.missionId, input.documentId, decision);
-        return { ...decision, taskQueue: laneTaskQueue(decision.lane, deps.taskQueuePrefix) };
+        await documents.recordRouting(input.missionId, input.documentId, decision, pageCount);
+        return { ...decision, pageCount, taskQueue: laneTaskQueue(decision.lane, deps.taskQueuePrefix) };
       });
     },
 
@@ -181,14 +229,8 @@ export function createIngestActivities(deps: IngestDependencies) {
           ...outcome.document,
           title: document.title ?? outcome.document.title,
         };
-        const stored = await blobs.putBytes(Buffer.from(JSON.stringify(parsed)), input.missionId);
         await documents.recordEncoding(input.missionId, input.documentId, outcome.encoding);
-        return {
-          parsedKey: stored.key,
-          blocks: parsed.blocks.length,
-          characters: parsed.blocks.reduce((sum, block) => sum + block.text.length, 0),
-          encoding: outcome.encoding,
-        };
+        return storeParsed(input, parsed, { encoding: outcome.encoding });
       });
     },
 
@@ -215,15 +257,7 @@ export function createIngestActivities(deps: IngestDependencies) {
           .filter((block) => block.text.length > 0);
         if (blocks.length === 0) throw new MissionflowError('no_text', 'OCR found no text in the document');
         const parsed: ParsedDocument = { title: document.title ?? read.title, blocks };
-        const stored = await blobs.putBytes(Buffer.from(JSON.stringify(parsed)), input.missionId);
-        return {
-          parsedKey: stored.key,
-          blocks: blocks.length,
-          characters: blocks.reduce((sum, block) => sum + block.text.length, 0),
-          encoding: null,
-          pages: read.pageCount,
-          truncated: read.truncated,
-        };
+        return storeParsed(input, parsed, { pages: read.pageCount, truncated: read.truncated });
       });
     },
 
@@ -247,6 +281,56 @@ export function createIngestActivities(deps: IngestDependencies) {
       };
       await documents.recordRouting(input.missionId, input.documentId, decision);
       return { ...decision, taskQueue: laneTaskQueue('ocr', deps.taskQueuePrefix) };
+    },
+
+    /**
+     * One section of a long PDF (the deep lane), read in the sandbox and recorded with its text.
+     * A section recorded as done is never read again, so a run resumed after a crash reads only
+     * the sections that were not finished.
+     */
+    async parseSection(input: IngestInput, section: Section): Promise<SectionResult> {
+      const summary = (text: SectionText) => ({
+        index: section.index,
+        blocks: text.blocks.length,
+        characters: text.blocks.reduce((sum, block) => sum + block.text.length, 0),
+      });
+      const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
+      const { contentVersion } = document;
+      const done = await sections.result(input.missionId, input.documentId, contentVersion, section.index);
+      if (done) return summary(done);
+      await sections.begin(input.missionId, input.documentId, contentVersion, section);
+      const text = await heartbeatWhile(async () => {
+        const parsed = await parsePdfSection(
+          await blobs.get(document.blobKey),
+          { first: section.firstPage, last: section.lastPage },
+          cartridge.limits,
+          { memoryLimitMb: deps.parserMemoryMb, signal: remoteActivityContext()?.cancellationSignal },
+        );
+        return { title: parsed.title, blocks: parsed.blocks };
+      });
+      await sections.complete(input.missionId, input.documentId, contentVersion, section.index, text);
+      return summary(text);
+    },
+
+    /**
+     * The sections' text joined in page order: the parse step's result for a long PDF. No text in
+     * any section means a scan, for the OCR lane.
+     */
+    async joinSections(input: IngestInput, sectionCount: number): Promise<ParseResult> {
+      return runStep(input, 'parse', async () => {
+        const document = await loadDocument(input);
+        const texts = await sections.texts(input.missionId, input.documentId, document.contentVersion);
+        if (texts.length !== sectionCount) {
+          throw new Error(
+            `${texts.length} of ${sectionCount} sections are done; all are needed to join them`,
+          );
+        }
+        const blocks = texts.flatMap((text) => text.blocks);
+        if (blocks.length === 0)
+          return { parsedKey: '', blocks: 0, characters: 0, encoding: null, needsOcr: true };
+        const parsed: ParsedDocument = { title: document.title ?? texts[0]?.title ?? null, blocks };
+        return storeParsed(input, parsed, { pages: document.pageCount ?? undefined });
+      });
     },
 
     async chunkDocument(input: IngestInput, parsedKey: string): Promise<ChunkResult> {
@@ -377,10 +461,22 @@ export function createIngestActivities(deps: IngestDependencies) {
       return runStep(input, 'extract', async () => {
         const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
         const chunks = await documents.chunkTexts(input.missionId, input.documentId, document.contentVersion);
-        const consensus = scoreConsensus(
-          localExtractorVotes(cartridge, chunks),
-          cartridge.entities.map((definition) => definition.type),
-        );
+        const types = cartridge.entities.map((definition) => definition.type);
+        const votes = localExtractorVotes(cartridge, chunks);
+        const llm = deps.llmExtractor;
+        let llmReport: { model: string; invalidAnswers: number; truncated: boolean } | undefined;
+        if (llm && cartridge.extraction.weights.llm > 0 && types.length > 0) {
+          const asked = await llm.extract(chunks, types, remoteActivityContext()?.cancellationSignal);
+          votes.push({
+            name: 'llm',
+            weight: cartridge.extraction.weights.llm,
+            general: true,
+            types,
+            result: asked.result,
+          });
+          llmReport = { model: llm.model, invalidAnswers: asked.invalidAnswers, truncated: asked.truncated };
+        }
+        const consensus = { ...scoreConsensus(votes, types), ...(llmReport ? { llm: llmReport } : {}) };
         await documents.recordQuality(input.missionId, input.documentId, { consensus });
         return {
           score: consensus.score,

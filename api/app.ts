@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics';
 import type { CartridgeStore } from '../stores/cartridges';
 import type { DocumentStore } from '../stores/documents';
 import type { DocumentEventStore } from '../stores/events';
+import type { SectionStore } from '../stores/sections';
 import type { VerificationStore } from '../stores/verification';
 import type { GraphStore } from '../stores/graph';
 import type { Admission } from './admission';
@@ -30,6 +31,7 @@ export interface AppDependencies {
   verification: VerificationStore;
   desk: VerificationDesk;
   events: DocumentEventStore;
+  sections: SectionStore;
   /** Reads live run progress for document detail. */
   client: Client;
   eventStream?: Partial<EventStreamOptions>;

@@ -1,5 +1,6 @@
 import { documentStatuses } from '../domain/documents';
 import { errorCatalog } from '../domain/errors';
+import { reviewDecisions, reviewReasons, verificationTaskStates } from '../domain/verification';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const missionParameter = {
@@ -8,6 +9,13 @@ const missionParameter = {
   required: true,
   schema: { type: 'string', pattern: '^[a-z0-9_-]{1,48}$' },
 };
+const taskParameter = {
+  name: 'task',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[0-9a-f]{32}-v[1-9][0-9]*$' },
+};
+const reviewer = { type: 'string', pattern: '^[\\p{L}\\p{N}._@+-]{1,128}$' };
 const documentParameter = {
   name: 'document',
   in: 'path',
@@ -109,7 +117,10 @@ export const openApiDocument = {
     },
     '/v1/missions/{mission}/documents/{document}': {
       get: {
-        summary: 'One document with status, lane, cartridge version, chunk count and step timings',
+        summary:
+          'One document: status, lane and routing, consensus, PII findings, step timings, the live progress ' +
+          'of its run (waiting_for_worker on a lane, running, retrying with the error, awaiting_review), its ' +
+          'review task and corrections, and the sections of a long PDF',
         parameters: [missionParameter, documentParameter],
         responses: {
           '200': {
@@ -125,6 +136,84 @@ export const openApiDocument = {
           'vectors, graph, chunks and blobs; the document stays as a `deleted` tombstone',
         parameters: [missionParameter, documentParameter],
         responses: { '202': { description: '{ documentId, workflowId, status }' }, '404': problem },
+      },
+    },
+    '/v1/missions/{mission}/verification': {
+      get: {
+        summary: 'The review queue, oldest first',
+        parameters: [
+          missionParameter,
+          { name: 'state', in: 'query', schema: { type: 'string', enum: verificationTaskStates } },
+          { name: 'reason', in: 'query', schema: { type: 'string', enum: reviewReasons } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { '200': { description: '{ tasks, nextCursor }' }, '400': problem, '404': problem },
+      },
+    },
+    '/v1/missions/{mission}/verification/{task}': {
+      get: {
+        summary: 'One verification task',
+        parameters: [missionParameter, taskParameter],
+        responses: { '200': { description: 'The task' }, '404': problem },
+      },
+    },
+    '/v1/missions/{mission}/verification/{task}/claim': {
+      post: {
+        summary: "Claim the task for the mission cartridge's lease; claiming again renews your own lease",
+        parameters: [missionParameter, taskParameter],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: { type: 'object', required: ['reviewer'], properties: { reviewer } },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'The claimed task' },
+          '404': problem,
+          '409': { ...problem, description: 'already_claimed, already_decided or review_expired' },
+        },
+      },
+    },
+    '/v1/missions/{mission}/verification/{task}/decision': {
+      post: {
+        summary:
+          'Decide a task you hold: approve (indexed), reject (with a reason: rejected) or correct ' +
+          '(indexed with corrected class, labels and entities). Delivered to the waiting run as a ' +
+          'Temporal Update, so the answer says whether the decision took',
+        parameters: [missionParameter, taskParameter],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Decision' } } },
+        },
+        responses: {
+          '200': { description: '{ taskId, decision, outcome: indexing | rejected, task }' },
+          '400': problem,
+          '404': problem,
+          '409': {
+            ...problem,
+            description: 'claim_required, already_claimed, already_decided or review_expired',
+          },
+        },
+      },
+    },
+    '/v1/missions/{mission}/events': {
+      get: {
+        summary:
+          "Server-sent events of the mission's document status and step changes, in commit order. Each id is " +
+          'the event id: reconnect with Last-Event-ID to get exactly what was missed; ?after=N starts after N',
+        parameters: [
+          missionParameter,
+          { name: 'Last-Event-ID', in: 'header', schema: { type: 'string', pattern: '^[0-9]+$' } },
+          { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: {
+          '200': { description: 'text/event-stream; events `status` and `step`, data a JSON DocumentEvent' },
+          '400': problem,
+          '404': problem,
+        },
       },
     },
     '/v1/missions/{mission}/search': {
@@ -228,6 +317,35 @@ export const openApiDocument = {
           documentId: { type: 'string' },
           status: { type: 'string', enum: documentStatuses },
           lane: { type: ['string', 'null'] },
+          documentClass: { type: ['string', 'null'] },
+          routingRule: { type: ['string', 'null'] },
+          classConfidence: { type: ['number', 'null'] },
+          labels: { type: 'array', items: { type: 'string' } },
+          pageCount: { type: ['integer', 'null'] },
+          consensusScore: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+          consensus: {
+            type: ['object', 'null'],
+            description: 'Per entity, which extractors found it and its support; see missions/README.md',
+          },
+          pii: { type: ['object', 'null'], description: '{ found, redacted, review } counts per PII type' },
+          progress: {
+            type: ['object', 'null'],
+            properties: {
+              state: {
+                type: 'string',
+                enum: ['waiting_for_worker', 'running', 'retrying', 'awaiting_review', 'finished'],
+              },
+              step: { type: ['string', 'null'] },
+              lane: { type: ['string', 'null'] },
+              attempt: { type: ['integer', 'null'] },
+              lastError: { type: ['string', 'null'] },
+              queuedMs: { type: ['integer', 'null'] },
+              runningMs: { type: ['integer', 'null'] },
+            },
+          },
+          review: { type: ['object', 'null'], description: 'The verification task of this content version' },
+          corrections: { type: 'array', items: { type: 'object' } },
+          sections: { type: ['object', 'null'], description: '{ total, done, list } for a long PDF' },
           cartridgeVersion: { type: 'integer' },
           chunkCount: { type: ['integer', 'null'] },
           error: {
@@ -235,6 +353,21 @@ export const openApiDocument = {
             properties: { code: { type: 'string' }, message: { type: 'string' } },
           },
           steps: { type: 'array', items: { type: 'object' } },
+        },
+      },
+      Decision: {
+        type: 'object',
+        required: ['reviewer', 'decision'],
+        additionalProperties: false,
+        properties: {
+          reviewer,
+          decision: { type: 'string', enum: reviewDecisions },
+          reason: { type: 'string', maxLength: 2000, description: 'Required for reject' },
+          corrections: {
+            type: 'object',
+            description:
+              'Only for correct: documentClass, labels, entities { add: [{ type, name }], remove: [{ type, key }] }',
+          },
         },
       },
       Problem: {

@@ -21,6 +21,7 @@ import { createMetrics } from '../observability/metrics';
 import { LocalBlobStore } from '../stores/blobs';
 import { CartridgeStore } from '../stores/cartridges';
 import { DocumentStore } from '../stores/documents';
+import { SectionStore } from '../stores/sections';
 import { documentIdFor } from '../stores/ids';
 import { readMissionCartridges } from '../stores/mission-files';
 import { openEmbeddedDatabase } from '../stores/pglite';
@@ -103,6 +104,7 @@ async function inProcess(scratch: string): Promise<number> {
     const { version } = await cartridges.activate(mission!.cartridge, mission!.source);
     const activities = createIngestActivities({
       documents: store,
+      sections: new SectionStore(sql),
       cartridges,
       blobs,
       vectors: new PgVectorStore(sql),

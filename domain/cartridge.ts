@@ -22,6 +22,9 @@ const routingRuleSchema = z.object({
       minBytes: z.number().int().min(0).optional(),
       maxBytes: z.number().int().min(0).optional(),
       titlePattern: z.string().min(1).optional(),
+      /** Page counts (PDFs; a document without pages matches neither bound). */
+      minPages: z.number().int().min(1).optional(),
+      maxPages: z.number().int().min(1).optional(),
       /** Metadata field -> regular expression its value (as text) must match; a missing field fails. */
       metadata: z.record(z.string().min(1).max(100), z.string().min(1)).optional(),
     })
@@ -69,6 +72,8 @@ const extractionSchema = z
         patterns: z.number().min(0).max(100).default(1),
         dictionary: z.number().min(0).max(100).default(1),
         heuristic: z.number().min(0).max(100).default(1),
+        /** The language-model extractor: runs only where the process configures LLM_URL. */
+        llm: z.number().min(0).max(100).default(1),
       })
       .strict()
       .prefault({}),

@@ -60,6 +60,10 @@ const configSchema = z.object({
   /** The OCR lane's tesseract, when it is not on PATH. */
   TESSERACT_PATH: z.string().optional(),
   EMBEDDINGS_BATCH_SIZE: wholeNumber(1, 2048).default(64),
+  /** An OpenAI-compatible chat endpoint for the optional language-model extractor (off when unset). */
+  LLM_URL: z.string().url().optional(),
+  LLM_MODEL: z.string().optional(),
+  LLM_API_KEY: z.string().optional(),
   // Services profile: each store is chosen by its own variable; unset means embedded.
   DATABASE_URL: z
     .string()
@@ -129,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 function requiredTogether(config: Config): Array<{ path: string; message: string }> {
   const rules: Array<[keyof Config, keyof Config]> = [
     ['EMBEDDINGS_URL', 'EMBEDDINGS_MODEL'],
+    ['LLM_URL', 'LLM_MODEL'],
     ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID'],
     ['S3_ENDPOINT', 'S3_SECRET_ACCESS_KEY'],
     ['DATABASE_MIGRATION_URL', 'DATABASE_URL'],

@@ -50,6 +50,11 @@ export const errorCatalog = {
   no_text: { status: 422, retryable: false, title: 'The document contains no extractable text' },
   ocr_unavailable: { status: 422, retryable: false, title: 'No OCR engine can run on this worker' },
   embedding_rejected: { status: 502, retryable: false, title: 'The embedding model refused the request' },
+  extraction_rejected: {
+    status: 502,
+    retryable: false,
+    title: 'The language model of the extractor refused the request',
+  },
   not_ready: { status: 503, retryable: true, title: 'A dependency is not ready' },
   internal: { status: 500, retryable: true, title: 'Internal error' },
 } as const;

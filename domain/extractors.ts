@@ -10,11 +10,13 @@ import { extractHeuristicEntities } from './heuristic-entities';
  * - `patterns`: the cartridge's regular expressions only;
  * - `dictionary`: the cartridge's term lists (gazetteers) only;
  * - `heuristic`: no configuration at all: dates, amounts of money, organisations by their legal
- *   suffix, and runs of capitalised words (domain/heuristic-entities.ts).
+ *   suffix, and runs of capitalised words (domain/heuristic-entities.ts);
+ * - `llm` (optional, activities/llm-extractor.ts): a chat model asked for the cartridge's types;
+ *   it does I/O, so the activity adds its vote.
  *
  * An extractor with weight 0, or with nothing to look for, does not run and does not vote.
  */
-export type ExtractorName = 'patterns' | 'dictionary' | 'heuristic';
+export type ExtractorName = 'patterns' | 'dictionary' | 'heuristic' | 'llm';
 
 export function localExtractorVotes(cartridge: Cartridge, chunks: readonly ChunkText[]): ExtractorVote[] {
   const weights = cartridge.extraction.weights;

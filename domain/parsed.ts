@@ -4,6 +4,8 @@ export type Block = { kind: 'heading'; level: number; text: string } | { kind: '
 export interface ParsedDocument {
   title: string | null;
   blocks: Block[];
+  /** Pages of the source document, where it has pages (PDF). */
+  pageCount?: number;
 }
 
 /** Splits plain text into paragraphs at blank lines. */

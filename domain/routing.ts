@@ -1,11 +1,13 @@
 import type { Cartridge } from './cartridge';
 
-/** What routing may look at: what is known at admission, never the content itself. */
+/** What routing may look at: what is known at admission and the page count, never the text. */
 export interface DocumentFacts {
   mediaType: string;
   sizeBytes: number;
   title: string | null;
   metadata: Record<string, unknown>;
+  /** Pages of a PDF, read from its structure; null for documents without pages. */
+  pageCount: number | null;
 }
 
 export interface RoutingDecision {
@@ -25,6 +27,10 @@ export function routeDocument(cartridge: Cartridge, facts: DocumentFacts): Routi
     if (when.minBytes !== undefined && facts.sizeBytes < when.minBytes) continue;
     if (when.maxBytes !== undefined && facts.sizeBytes > when.maxBytes) continue;
     if (when.titlePattern !== undefined && !new RegExp(when.titlePattern, 'i').test(facts.title ?? ''))
+      continue;
+    if (when.minPages !== undefined && (facts.pageCount === null || facts.pageCount < when.minPages))
+      continue;
+    if (when.maxPages !== undefined && (facts.pageCount === null || facts.pageCount > when.maxPages))
       continue;
     if (when.metadata && !metadataMatches(when.metadata, facts.metadata)) continue;
     return { documentClass: rule.class, lane: rule.lane, rule: rule.name, confidence: rule.confidence };

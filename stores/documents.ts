@@ -53,6 +53,8 @@ export interface DocumentRecord extends NewDocument {
   pii: unknown;
   /** Labels a reviewer gave the document. */
   labels: string[];
+  /** Pages of a PDF, read when it was routed. */
+  pageCount: number | null;
 }
 
 export interface DocumentPage {
@@ -99,6 +101,7 @@ interface DocumentRow {
   consensus: unknown;
   pii: unknown;
   labels: string[] | null;
+  page_count: number | null;
 }
 
 const iso = isoTimeOrNull;
@@ -133,6 +136,7 @@ function toRecord(row: DocumentRow): DocumentRecord {
     consensus: row.consensus ?? null,
     pii: row.pii ?? null,
     labels: row.labels ?? [],
+    pageCount: row.page_count ?? null,
   };
 }
 
@@ -299,6 +303,10 @@ export class DocumentStore {
           doc.missionId,
           doc.documentId,
         ]);
+        await tx.query('DELETE FROM document_sections WHERE mission_id = $1 AND document_id = $2', [
+          doc.missionId,
+          doc.documentId,
+        ]);
         await recordDocumentEvent(tx, {
           missionId: doc.missionId,
           documentId: doc.documentId,
@@ -364,15 +372,25 @@ export class DocumentStore {
     missionId: string,
     documentId: string,
     routing: { documentClass: string; lane: string; rule: string | null; confidence: number },
+    pageCount?: number | null,
   ): Promise<void> {
     await this.changed(
       missionId,
       documentId,
       { kind: 'status', detail: { lane: routing.lane, documentClass: routing.documentClass } },
       `UPDATE documents SET document_class = $3, lane = $4, routing_rule = $5, class_confidence = $6,
+         page_count = COALESCE($7, page_count),
          status = CASE WHEN status = 'received' THEN 'processing' ELSE status END, updated_at = now()
        WHERE mission_id = $1 AND document_id = $2`,
-      [missionId, documentId, routing.documentClass, routing.lane, routing.rule, routing.confidence],
+      [
+        missionId,
+        documentId,
+        routing.documentClass,
+        routing.lane,
+        routing.rule,
+        routing.confidence,
+        pageCount ?? null,
+      ],
     );
   }
 
@@ -620,6 +638,10 @@ export class DocumentStore {
         documentId,
       ]);
       await tx.query('DELETE FROM document_steps WHERE mission_id = $1 AND document_id = $2', [
+        missionId,
+        documentId,
+      ]);
+      await tx.query('DELETE FROM document_sections WHERE mission_id = $1 AND document_id = $2', [
         missionId,
         documentId,
       ]);

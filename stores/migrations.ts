@@ -27,6 +27,9 @@ export const reviewTables = [
   'mission_event_counters',
 ] as const;
 
+/** Tables of migration 8 (the deep lane's sections), guarded the same way. */
+export const sectionTables = ['document_sections'] as const;
+
 /**
  * Row-level security for one mission table: rows are visible and writable only inside a
  * transaction scoped to their mission (SqlClient.inMission). FORCE makes it hold for the table's
@@ -236,6 +239,29 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (mission_id, event_id)
       );
       ${reviewTables.map(missionIsolationSql).join('\n')}
+    `,
+  },
+  {
+    version: 8,
+    name: 'page counts and the sections of long documents (deep lane)',
+    sql: `
+      ALTER TABLE documents ADD COLUMN page_count integer;
+      CREATE TABLE document_sections (
+        mission_id text NOT NULL,
+        document_id text NOT NULL,
+        content_version integer NOT NULL,
+        section_index integer NOT NULL,
+        first_page integer NOT NULL,
+        last_page integer NOT NULL,
+        status text NOT NULL CHECK (status IN ('running', 'done')),
+        executions integer NOT NULL DEFAULT 0,
+        completions integer NOT NULL DEFAULT 0,
+        parsed jsonb,
+        started_at timestamptz,
+        finished_at timestamptz,
+        PRIMARY KEY (mission_id, document_id, content_version, section_index)
+      );
+      ${sectionTables.map(missionIsolationSql).join('\n')}
     `,
   },
 ];

@@ -12,6 +12,7 @@ import { createDeletionActivities } from '../activities/deletion';
 import { createIngestActivities } from '../activities/ingest';
 import { createVerificationActivities } from '../activities/verification';
 import { findOcrEngine } from '../activities/parsing/ocr';
+import { LlmEntityExtractor } from '../activities/llm-extractor';
 import type { LaneName } from '../domain/lanes';
 import type { Config } from '../domain/config';
 import type { Logger } from '../observability/logger';
@@ -115,7 +116,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const stores = await openStores(config, dataDir, logger);
     cleanups.push(() => stores.close());
     logger.info({ stores: stores.profile }, 'stores open');
-    const { sql, documents, cartridges, blobs, vectors, cache, graph, verification, events } = stores;
+    const { sql, documents, cartridges, blobs, vectors, cache, graph, verification, events, sections } =
+      stores;
     const metrics = createMetrics();
     const embedder = createEmbedder(config);
 
@@ -134,6 +136,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
     const ingestActivities = createIngestActivities({
       documents,
+      sections,
       cartridges,
       blobs,
       vectors,
@@ -146,6 +149,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       embedBatchSize: config.EMBEDDINGS_BATCH_SIZE,
       parserMemoryMb: config.PARSER_MEMORY_MB,
       ocrEnvironment: ocrEnvironment(config),
+      llmExtractor:
+        config.LLM_URL && config.LLM_MODEL
+          ? new LlmEntityExtractor({
+              baseUrl: config.LLM_URL,
+              model: config.LLM_MODEL,
+              apiKey: config.LLM_API_KEY,
+            })
+          : null,
     });
     if (roles.lanes.includes('ocr')) await reportOcrEngine(config, logger);
     const activities = {
@@ -197,6 +208,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         verification,
         desk: new VerificationDesk({ verification, client, logger }),
         events,
+        sections,
         client,
         stopping: stopping.signal,
         search: new SearchService({

@@ -7,6 +7,7 @@ import { LruSearchCache, type SearchCache } from '../stores/cache';
 import { CartridgeStore } from '../stores/cartridges';
 import { DocumentStore } from '../stores/documents';
 import { DocumentEventStore } from '../stores/events';
+import { SectionStore } from '../stores/sections';
 import { VerificationStore } from '../stores/verification';
 import type { GraphStore } from '../stores/graph';
 import { Neo4jGraphStore } from '../stores/neo4j-graph';
@@ -30,6 +31,8 @@ export interface Stores {
   verification: VerificationStore;
   /** Document status and step changes, for the event stream. */
   events: DocumentEventStore;
+  /** The sections of long documents (deep lane). */
+  sections: SectionStore;
   cartridges: CartridgeStore;
   blobs: BlobStore;
   vectors: VectorStore;
@@ -88,6 +91,7 @@ export async function openStores(config: Config, dataDir: string, logger: Logger
       documents: new DocumentStore(sql),
       verification: new VerificationStore(sql),
       events: new DocumentEventStore(sql),
+      sections: new SectionStore(sql),
       cartridges,
       blobs,
       vectors,

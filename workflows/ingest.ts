@@ -19,6 +19,7 @@ import type { ReviewPlan, VerificationActivities } from '../activities/verificat
 import type { IngestInput, IngestResult, IngestStep } from '../domain/documents';
 import { errorCatalog } from '../domain/errors';
 import { DocumentClassKey, IngestStatusKey, LaneKey } from '../domain/search-attributes';
+import { planSections, sectionLimits } from '../domain/sections';
 import { decisionProblems, type Corrections, type ReviewDecision } from '../domain/verification';
 import { decideReviewUpdate, progressQuery, type IngestProgress } from './verification';
 
@@ -167,7 +168,19 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     }
   }
 
+  /**
+   * The sections of a long PDF, at most `sectionLimits.inFlight` scheduled at once (the deep lane's
+   * workers bound how many run), then joined. Sections finished before a crash are not read again.
+   */
+  async function parseInSections(pageCount: number) {
+    const plan = planSections(pageCount);
+    await forEachBounded(plan, sectionLimits.inFlight, (section) => steps.parseSection(input, section));
+    return steps.joinSections(input, plan.length);
+  }
+
   upsertSearchAttributes([{ key: IngestStatusKey, value: 'processing' }]);
+  // Assigned once routing is known; the lane can change once more (to ocr).
+  let steps: ReturnType<typeof laneActivities>;
   try {
     const routing = await step('classify', () => local.classifyDocument(input));
     progress.lane = routing.lane;
@@ -175,13 +188,19 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
       { key: DocumentClassKey, value: routing.documentClass },
       { key: LaneKey, value: routing.lane },
     ]);
-    let steps = laneActivities(routing.taskQueue);
+    steps = laneActivities(routing.taskQueue);
     let documentClass = routing.documentClass;
     let chunkCount: number;
 
     // Runs started before the verification queue existed replay the pipeline they were recorded with.
     if (patched('review-queue')) {
-      let parsed = await step('parse', () => steps.parseDocument(input));
+      const pages = routing.pageCount ?? 0;
+      let parsed = await step('parse', () =>
+        // A long PDF on the deep lane is read in sections, in parallel; anything else at once.
+        routing.lane === 'deep' && pages > sectionLimits.pagesPerSection
+          ? parseInSections(pages)
+          : steps.parseDocument(input),
+      );
       if (parsed.needsOcr) {
         // A scan or an image: the rest of its way is on the ocr lane.
         const ocr = await local.routeToOcr(input);
@@ -264,6 +283,22 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     // Fail the run too, so the Web UI shows it as failed with the typed cause.
     throw ApplicationFailure.create({ message, type: code, nonRetryable: true, cause: failure ?? undefined });
   }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time, in order of starting. */
+async function forEachBounded<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const runner = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
 }
 
 function resultOf(

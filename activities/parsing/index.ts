@@ -5,6 +5,7 @@ import type { SupportedMediaType } from '../../domain/media-types';
 import { binaryMediaTypes, parseBinary } from './binary';
 import { parseHtml } from './html';
 import { parseMarkdown } from './markdown';
+import type { PageRange } from './pdf';
 import { parseInChildProcess, type SandboxOptions } from './sandbox';
 
 export interface ParseOutcome {
@@ -37,9 +38,50 @@ export async function parseDocument(
     else if (mediaType === 'text/markdown') parsed = parseMarkdown(normaliseText(decoded.text));
     else parsed = { title: null, blocks: paragraphsOf(normaliseText(decoded.text)) };
   }
-  const blocks = parsed.blocks
+  return { document: finish(parsed), encoding };
+}
+
+/**
+ * Pages `pages` of a PDF, in the sandbox: one section of a long document (the deep lane). A section
+ * with no text is not an error here: whether the document as a whole has text is decided when the
+ * sections are joined.
+ */
+export async function parsePdfSection(
+  bytes: Buffer,
+  pages: PageRange,
+  limits: { maxInflatedBytes: number },
+  sandbox: SandboxOptions,
+): Promise<ParsedDocument> {
+  const parsed = await parseInChildProcess(bytes, 'application/pdf', limits, { ...sandbox, pages });
+  return { ...parsed, blocks: normalisedBlocks(parsed) };
+}
+
+/** A PDF's page count, read in the sandbox from its first page: for routing by length. */
+export async function countPdfPages(
+  bytes: Buffer,
+  limits: { maxInflatedBytes: number },
+  sandbox: SandboxOptions,
+): Promise<number | null> {
+  const parsed = await parseInChildProcess(bytes, 'application/pdf', limits, {
+    ...sandbox,
+    pages: { first: 1, last: 1 },
+  });
+  return parsed.pageCount ?? null;
+}
+
+function normalisedBlocks(parsed: ParsedDocument): ParsedDocument['blocks'] {
+  return parsed.blocks
     .map((block) => ({ ...block, text: normaliseText(block.text) }))
     .filter((block) => block.text.length > 0);
+}
+
+/** Normalised text and title; a document without any text is refused as such. */
+function finish(parsed: ParsedDocument): ParsedDocument {
+  const blocks = normalisedBlocks(parsed);
   if (blocks.length === 0) throw new MissionflowError('no_text', 'the document contains no extractable text');
-  return { document: { title: parsed.title ? normaliseText(parsed.title) : null, blocks }, encoding };
+  return {
+    title: parsed.title ? normaliseText(parsed.title) : null,
+    blocks,
+    ...(parsed.pageCount === undefined ? {} : { pageCount: parsed.pageCount }),
+  };
 }

@@ -4,12 +4,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorCatalog, MissionflowError, type ErrorCode } from '../../domain/errors';
 import type { ParsedDocument } from '../../domain/parsed';
+import type { PageRange } from './pdf';
 
 export interface SandboxOptions {
   /** Resident memory the parser process may use before it is stopped. */
   memoryLimitMb: number;
   /** Stops the parser when the activity is cancelled or the worker shuts down. */
   signal?: AbortSignal;
+  /** Only these pages of a PDF (a section of a long document). */
+  pages?: PageRange;
 }
 
 /**
@@ -56,6 +59,7 @@ export async function parseInChildProcess(
       childScript(),
       mediaType,
       String(limits.maxInflatedBytes),
+      options.pages ? `${options.pages.first}-${options.pages.last}` : '',
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );

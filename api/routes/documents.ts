@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { documentStatuses } from '../../domain/documents';
 import { MissionflowError } from '../../domain/errors';
 import { decodeCursor, type DocumentRecord, type DocumentStore } from '../../stores/documents';
+import type { SectionStore } from '../../stores/sections';
 import type { VerificationStore } from '../../stores/verification';
+import { planSections } from '../../domain/sections';
 import { verificationTaskId } from '../../domain/verification';
 import type { Admission, Admitted, IntakeDetails } from '../admission';
 import { readRunProgress } from '../progress';
@@ -77,6 +79,7 @@ export function presentDocument(
     documentClass: document.documentClass,
     routingRule: document.routingRule,
     classConfidence: document.classConfidence,
+    pageCount: document.pageCount,
     labels: document.labels,
     consensusScore: consensusScore(document.consensus),
     cartridgeVersion: document.cartridgeVersion,
@@ -106,6 +109,7 @@ export function documentRoutes(deps: {
   admission: Admission;
   documents: DocumentStore;
   verification: VerificationStore;
+  sections: SectionStore;
   client: Client;
 }): Router {
   const router = Router();
@@ -193,12 +197,14 @@ export function documentRoutes(deps: {
     const document = await documents.get(missionId, documentId);
     if (!document)
       throw new MissionflowError('document_not_found', `document '${documentId}' does not exist`);
-    const [steps, progress, review, corrections] = await Promise.all([
+    const [steps, progress, review, corrections, sections] = await Promise.all([
       documents.steps(missionId, documentId),
       unfinished.has(document.status) ? readRunProgress(deps.client, document.workflowId) : null,
       deps.verification.get(missionId, verificationTaskId(documentId, document.contentVersion)),
       deps.verification.corrections(missionId, documentId),
+      deps.sections.list(missionId, documentId, document.contentVersion),
     ]);
+    const planned = document.lane === 'deep' ? planSections(document.pageCount ?? 0).length : 0;
     res.json({
       ...presentDocument(document, steps),
       consensus: document.consensus,
@@ -206,6 +212,14 @@ export function documentRoutes(deps: {
       progress,
       review: review ? presentTask(review) : null,
       corrections,
+      sections:
+        sections.length > 0 || planned > 1
+          ? {
+              total: planned,
+              done: sections.filter((section) => section.status === 'done').length,
+              list: sections,
+            }
+          : null,
     });
   });
 

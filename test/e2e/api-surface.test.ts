@@ -110,7 +110,14 @@ it('missions, health, metrics and the OpenAPI document', async () => {
   );
   expect(openapi.body.openapi).toBe('3.1.0');
   expect(Object.keys(openapi.body.paths)).toEqual(
-    expect.arrayContaining(['/v1/missions/{mission}/documents', '/v1/missions/{mission}/search']),
+    expect.arrayContaining([
+      '/v1/missions/{mission}/documents',
+      '/v1/missions/{mission}/search',
+      '/v1/missions/{mission}/verification',
+      '/v1/missions/{mission}/verification/{task}/claim',
+      '/v1/missions/{mission}/verification/{task}/decision',
+      '/v1/missions/{mission}/events',
+    ]),
   );
   expect((await request(stack.baseUrl, 'GET', '/v1/nothing-here')).body).toMatchObject({ code: 'not_found' });
 });

@@ -11,6 +11,7 @@ import { LocalBlobStore } from '../../stores/blobs';
 import { LruSearchCache } from '../../stores/cache';
 import { CartridgeStore } from '../../stores/cartridges';
 import { DocumentStore } from '../../stores/documents';
+import { SectionStore } from '../../stores/sections';
 import { documentIdFor } from '../../stores/ids';
 import { readMissionCartridges } from '../../stores/mission-files';
 import { openEmbeddedDatabase } from '../../stores/pglite';
@@ -59,6 +60,7 @@ export async function openInProcessPipeline(
   const logger = createLogger('silent');
   const ingest = createIngestActivities({
     documents,
+    sections: new SectionStore(sql),
     cartridges,
     blobs,
     vectors: new PgVectorStore(sql),

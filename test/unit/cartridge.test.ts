@@ -67,6 +67,7 @@ it('parses the shipped default cartridge', async () => {
     'short-text',
     'web-pages',
     'scans',
+    'long-pdfs',
     'long-office-documents',
     'office-documents',
   ]);

@@ -18,6 +18,7 @@ const facts = (overrides: Partial<DocumentFacts> = {}): DocumentFacts => ({
   sizeBytes: 1000,
   title: null,
   metadata: {},
+  pageCount: null,
   ...overrides,
 });
 
@@ -157,4 +158,13 @@ it('an invalid metadata pattern is a cartridge error naming the field', () => {
   expect(() => cartridgeWith([rule('bad', { metadata: { source: '(' } })])).toThrow(
     /routing\.rules\.0\.when\.metadata\.source: not a valid regular expression/,
   );
+});
+
+it('page bounds are inclusive, and a document without pages matches neither', () => {
+  const cartridge = cartridgeWith([rule('long', { minPages: 100 }), rule('short', { maxPages: 5 })]);
+  expect(routeDocument(cartridge, facts({ pageCount: 300 })).rule).toBe('long');
+  expect(routeDocument(cartridge, facts({ pageCount: 100 })).rule).toBe('long');
+  expect(routeDocument(cartridge, facts({ pageCount: 5 })).rule).toBe('short');
+  expect(routeDocument(cartridge, facts({ pageCount: 50 })).rule).toBeNull();
+  expect(routeDocument(cartridge, facts({ pageCount: null })).rule).toBeNull();
 });
