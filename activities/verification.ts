@@ -99,6 +99,10 @@ export function createVerificationActivities(deps: VerificationDependencies) {
       );
     },
 
+    async withdrawVerificationTask(input: IngestInput, taskId: string): Promise<void> {
+      await verification.withdraw(input.missionId, taskId);
+    },
+
     async escalateVerificationTask(input: IngestInput, taskId: string, deadlineAt: string): Promise<void> {
       await verification.escalate(input.missionId, taskId, deadlineAt);
       deps.logger.warn(

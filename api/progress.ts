@@ -100,7 +100,9 @@ export async function readRunProgress(
     // Nobody runs the workflow's own code (and its database steps): the workflow worker is down.
     return { ...base, state: 'waiting_for_worker', step: known?.step ?? null, queuedMs: now - taskScheduled };
   }
-  if (known?.step === 'review' && known.review && known.review.decision === null) {
+  // From the moment the run enters its review step (its task may be a moment from being listed in
+  // the run's own state) until a decision arrives, it waits for a person.
+  if (known?.step === 'review' && (known.review?.decision ?? null) === null) {
     return { ...base, state: 'awaiting_review', step: 'review', lane: known.lane, review: known.review };
   }
   return { ...base, state: 'running', step: known?.step ?? null, lane: null, review: known?.review ?? null };

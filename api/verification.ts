@@ -36,6 +36,8 @@ export class VerificationDesk {
     } catch (error) {
       throw refusal(error, held);
     }
+    // The run records it too, a moment later (idempotently): recorded here, the answer shows it.
+    await this.deps.verification.close(missionId, decision.taskId, decision, 'decided');
     this.deps.logger.info(
       { missionId, taskId: decision.taskId, decision: decision.decision, reviewer: decision.reviewer },
       'review decision accepted',

@@ -1,12 +1,13 @@
 /**
  * Records real histories of the workflows into test/histories/, for the replay test: an indexed
- * and a failed ingest run, an indexed run with entity extraction and version clean-up, and a
- * deletion. Run after a deliberate, versioned workflow change: `npm run record:history`. Histories
+ * and a failed ingest run, an indexed run with entity extraction and version clean-up, a deletion;
+ * and since the verification queue: a run reviewed and corrected, one rejected at its deadline, a
+ * long PDF read in sections on the deep lane, and an image read by OCR (needs Tesseract). Run after a deliberate, versioned workflow change: `npm run record:history`. Histories
  * already recorded are kept (they are what running workflows of that age look like); give a new
  * recording a new name. Never re-record to make a replay failure go away: that failure means
  * running workflows would break; use patched() instead.
  */
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -15,12 +16,20 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../domain/config';
 import { createLogger } from '../observability/logger';
 import { startScratchDevServer } from '../temporal/dev-server';
+import { parse, stringify } from 'yaml';
 import { startPlatform } from '../workers/platform';
+import { filler, makePdf } from '../test/support/fixtures';
+import { makeTextImage } from '../test/support/ocr';
 
 const repoRoot = join(__dirname, '..', '..');
 
-async function post(baseUrl: string, body: string, contentType: string): Promise<string> {
-  const response = await fetch(`${baseUrl}/v1/missions/default/documents`, {
+async function post(
+  baseUrl: string,
+  body: string | Blob,
+  contentType: string,
+  mission = 'default',
+): Promise<string> {
+  const response = await fetch(`${baseUrl}/v1/missions/${mission}/documents`, {
     method: 'POST',
     headers: { 'content-type': contentType },
     body,
@@ -33,11 +42,12 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = await mkdtemp(join(tmpdir(), 'mf-record-'));
   const server = await startScratchDevServer({ logFile: join(dataDir, 'temporal.log') });
+  const missionsDir = await reviewMissions(dataDir);
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
-    MISSIONS_DIR: join(repoRoot, 'missions'),
+    MISSIONS_DIR: missionsDir,
     LOG_LEVEL: 'warn',
   });
   const platform = await startPlatform({
@@ -87,6 +97,52 @@ async function main(): Promise<void> {
         return ((await response.json()) as { workflowId: string }).workflowId;
       },
     };
+    const reviewed = async (text: string, decide: boolean) => {
+      const workflowId = await post(
+        baseUrl,
+        JSON.stringify({ text }),
+        'application/json',
+        decide ? 'review' : 'expire',
+      );
+      if (!decide) return workflowId;
+      const documentId = workflowId.split(':')[2] as string;
+      const taskId = `${documentId}-v1`;
+      const task = `${baseUrl}/v1/missions/review/verification/${taskId}`;
+      for (;;) {
+        const claim = await fetch(`${task}/claim`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ reviewer: 'recorder' }),
+        });
+        if (claim.ok) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await fetch(`${task}/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          reviewer: 'recorder',
+          decision: 'correct',
+          corrections: {
+            documentClass: 'memo',
+            entities: { add: [{ type: 'Person', name: 'Grace Hopper' }] },
+          },
+        }),
+      });
+      return workflowId;
+    };
+    recorders['ingest-reviewed-corrected'] = () =>
+      reviewed('Grace Hopper asked that the notes go to notes.desk@example.org.', true);
+    recorders['ingest-rejected-at-deadline'] = () =>
+      reviewed('Nobody decided about the list sent to quiet.desk@example.org.', false);
+    recorders['ingest-deep-sections'] = async () =>
+      post(
+        baseUrl,
+        new Blob([await makePdf('A long recorded report', filler(3, 330_000))]),
+        'application/pdf',
+      );
+    recorders['ingest-scanned-image'] = async () =>
+      post(baseUrl, new Blob([await makeTextImage(['A recorded scan of a tide table'])]), 'image/png');
     const runs: Record<string, string> = {};
     for (const [name, record] of Object.entries(recorders)) {
       if (await recorded(name)) continue;
@@ -118,6 +174,34 @@ async function main(): Promise<void> {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The shipped missions, plus `review` (e-mail addresses go to a person) and `expire` (the same, with
+ * a deadline of two seconds that rejects), for the recordings of the verification queue.
+ */
+async function reviewMissions(dataDir: string): Promise<string> {
+  const dir = join(dataDir, 'missions');
+  const base = parse(
+    await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8'),
+  ) as Record<string, unknown>;
+  const missions: Record<string, Record<string, unknown>> = {
+    default: {},
+    review: {
+      entities: [{ type: 'Person', terms: ['Ada Lovelace'] }],
+      pii: { policy: { email: 'review' } },
+    },
+    expire: {
+      pii: { policy: { email: 'review' } },
+      verification: { deadlineSeconds: 2, onDeadline: 'reject' },
+    },
+  };
+  for (const [id, overrides] of Object.entries(missions)) {
+    await mkdir(join(dir, id), { recursive: true });
+    const cartridge = { ...base, mission: { id, name: id }, ...overrides };
+    await writeFile(join(dir, id, 'cartridge.yaml'), stringify(cartridge));
+  }
+  return dir;
 }
 
 void main().catch((error: unknown) => {

@@ -272,6 +272,21 @@ export class VerificationStore {
     });
   }
 
+  /**
+   * The run stopped waiting without a decision (cancelled, or its document deleted): the task
+   * leaves the queue as `expired`, with no decision, closed by `system:cancelled`.
+   */
+  async withdraw(missionId: string, taskId: string): Promise<void> {
+    await this.sql.inMission(missionId, (tx) =>
+      tx.query(
+        `UPDATE verification_tasks SET state = 'expired', decided_by = 'system:cancelled', decided_at = now(),
+           lease_expires_at = NULL, updated_at = now()
+         WHERE mission_id = $1 AND task_id = $2 AND state IN ('open', 'claimed')`,
+        [missionId, taskId],
+      ),
+    );
+  }
+
   /** The deadline passed undecided: reopen the task (claim released), flagged, with a new deadline. */
   async escalate(missionId: string, taskId: string, deadlineAt: string): Promise<void> {
     await this.sql.inMission(missionId, (tx) =>

@@ -1,6 +1,5 @@
 import {
   ActivityFailure,
-  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -69,16 +68,16 @@ function laneActivities(taskQueue: string) {
 export async function ingestDocument(input: IngestInput): Promise<IngestResult> {
   const progress: IngestProgress = { step: null, lane: null, review: null };
   setHandler(progressQuery, () => progress);
-  // The review's state; the decision is set synchronously by the accepted Update (or the deadline),
-  // before anything awaits, so a second decision's validator always sees the first.
+  // The review's state. The accepted Update (or the deadline) sets the decision and returns at once:
+  // a second decision's validator always sees the first, and the handler issues no commands of its
+  // own to interleave with the main flow's (the main flow records the decision).
   let review: { taskId: string; decision: ReviewDecision | null; expired: boolean } | null = null;
   setHandler(
     decideReviewUpdate,
-    async (decision) => {
+    (decision) => {
       if (!review) throw ApplicationFailure.nonRetryable('no review is open', 'task_not_found');
       review.decision = decision;
       if (progress.review) progress.review.decision = decision.decision;
-      await local.closeVerificationTask(input, decision, 'decided');
       return {
         taskId: decision.taskId,
         decision: decision.decision,
@@ -146,7 +145,10 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     upsertSearchAttributes([{ key: IngestStatusKey, value: 'awaiting_review' }]);
     for (;;) {
       const decided = await condition(() => open.decision !== null, Math.max(1, deadline - Date.now()));
-      if (decided && open.decision) return open.decision;
+      if (decided && open.decision) {
+        await local.closeVerificationTask(input, open.decision, 'decided');
+        return open.decision;
+      }
       if (plan.onDeadline === 'escalate') {
         deadline += plan.deadlineSeconds * 1000;
         progress.review.escalations += 1;
@@ -223,7 +225,6 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
         if (decision.decision === 'reject') {
           await local.rejectDocument(input, decision.reason ?? 'rejected by a reviewer');
           upsertSearchAttributes([{ key: IngestStatusKey, value: 'rejected' }]);
-          await condition(allHandlersFinished);
           return {
             ...resultOf(input, progress.lane ?? routing.lane, documentClass),
             status: 'rejected',
@@ -260,7 +261,6 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
 
     progress.step = null;
     upsertSearchAttributes([{ key: IngestStatusKey, value: 'indexed' }]);
-    await condition(allHandlersFinished);
     return {
       ...resultOf(input, progress.lane ?? routing.lane, documentClass),
       status: 'indexed',
@@ -268,8 +268,12 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     };
   } catch (error) {
     if (isCancellation(error)) {
-      // Record it even though this scope is cancelled, so the document does not stay `processing`.
-      await CancellationScope.nonCancellable(() => local.markDocumentCancelled(input));
+      // Record it even though this scope is cancelled, so the document does not stay `processing`
+      // and its review, if one is open, leaves the queue.
+      await CancellationScope.nonCancellable(async () => {
+        if (review && !review.decision) await local.withdrawVerificationTask(input, review.taskId);
+        await local.markDocumentCancelled(input);
+      });
       upsertSearchAttributes([{ key: IngestStatusKey, value: 'cancelled' }]);
       throw error;
     }

@@ -250,6 +250,19 @@ describe('the review cycle', () => {
   });
 });
 
+it('a run cancelled while it waits for review withdraws its task from the queue', async () => {
+  const { documentId, taskId } = await awaitingReview(review, 'Cancel the order sent to stores@example.org.');
+  const detail = await document(review, documentId);
+  await stack.platform.client.workflow
+    .getHandle((detail as unknown as { workflowId: string }).workflowId)
+    .cancel();
+  const final = await waitForDocument(stack.baseUrl, review, documentId);
+  expect(final.status).toBe('cancelled');
+  expect(final.review).toMatchObject({ taskId, state: 'expired' });
+  const task = await request(stack.baseUrl, 'GET', `/v1/missions/${review}/verification/${taskId}`);
+  expect(task.body).toMatchObject({ decision: null, decidedBy: 'system:cancelled' });
+});
+
 describe('the gates', () => {
   it('low consensus: the extractors disagree, and the document shows which found what', async () => {
     const { documentId, waiting } = await awaitingReview(

@@ -27,9 +27,13 @@ describe('recorded workflow histories', () => {
     // Histories from before patched() workflow changes stay: they are what older runs look like.
     expect(files.sort()).toEqual([
       'deletion.json',
+      'ingest-deep-sections.json',
       'ingest-failed.json',
       'ingest-indexed-with-entities.json',
       'ingest-indexed.json',
+      'ingest-rejected-at-deadline.json',
+      'ingest-reviewed-corrected.json',
+      'ingest-scanned-image.json',
     ]);
     for (const file of files) {
       const history = JSON.parse(await readFile(join(historiesDir, file), 'utf8')) as unknown;
@@ -48,6 +52,10 @@ describe('recorded workflow histories', () => {
     for (const [file, text] of [
       ['ingest-indexed-with-entities.json', 'updated under its external id'],
       ['deletion.json', 'then deleted'],
+      ['ingest-reviewed-corrected.json', 'notes.desk@example.org'],
+      ['ingest-rejected-at-deadline.json', 'quiet.desk@example.org'],
+      ['ingest-scanned-image.json', 'tide table'],
+      ['ingest-deep-sections.json', 'A long recorded report'],
     ]) {
       const recorded = JSON.parse(await readFile(join(historiesDir, file as string), 'utf8')) as unknown;
       expect(historyPayloadText(recorded)).not.toContain(text);
