@@ -25,9 +25,10 @@ import type { Corrections } from '../domain/verification';
 import type { Embedder } from './embedding';
 import type { LlmEntityExtractor } from './llm-extractor';
 import { requireDocument, requirePinnedCartridge } from './run-inputs';
-import { countPdfPages, parseDocument, parsePdfSection } from './parsing';
+import { parseDocument, parsePdfSection, readPdfOpening } from './parsing';
 import { isImageMediaType, supportedMediaTypes, type SupportedMediaType } from '../domain/media-types';
-import { normaliseText } from '../domain/text';
+import { decodeText, normaliseText } from '../domain/text';
+import { detectLanguage } from '../domain/language';
 import { ocrImage, ocrPdf, requireOcrEngine } from './parsing/ocr';
 
 export interface IngestDependencies {
@@ -128,20 +129,37 @@ export interface IndexResult {
 export function createIngestActivities(deps: IngestDependencies) {
   const { documents, sections, cartridges, blobs, vectors, cache, graph, embedder, metrics } = deps;
 
-  /** A PDF's page count for routing; a PDF that cannot be read is routed without one (parse fails it). */
-  async function pagesOf(document: DocumentRecord, cartridge: Cartridge): Promise<number | null> {
-    try {
-      return await countPdfPages(await blobs.get(document.blobKey), cartridge.limits, {
-        memoryLimitMb: deps.parserMemoryMb,
-      });
-    } catch (error) {
-      deps.logger.warn({ err: error, documentId: document.documentId }, 'could not count the pages of a PDF');
-      return null;
-    }
-  }
-
   const loadDocument = (input: IngestInput) => requireDocument(documents, input);
   const loadCartridge = (input: IngestInput) => requirePinnedCartridge(cartridges, input);
+
+  /**
+   * What routing reads of the content: a PDF's page count and the language of its opening text
+   * (a text document's first 64 KB, a PDF's first page). A document that cannot be read here is
+   * routed without them; its parse step then fails it with the reason.
+   */
+  async function openingOf(
+    document: DocumentRecord,
+    cartridge: Cartridge,
+  ): Promise<{ pageCount: number | null; language: string | null }> {
+    try {
+      if (document.mediaType === 'application/pdf') {
+        const opening = await readPdfOpening(await blobs.get(document.blobKey), cartridge.limits, {
+          memoryLimitMb: deps.parserMemoryMb,
+        });
+        return { pageCount: opening.pageCount, language: detectLanguage(opening.text)?.language ?? null };
+      }
+      if (document.mediaType.startsWith('text/')) {
+        const head = (await blobs.get(document.blobKey)).subarray(0, 64 * 1024);
+        return { pageCount: null, language: detectLanguage(decodeText(head).text)?.language ?? null };
+      }
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, documentId: document.documentId },
+        'could not read the opening of a document',
+      );
+    }
+    return { pageCount: null, language: null };
+  }
 
   /** Parsed text into the blob store (claim check), summarised as the parse step's result. */
   async function storeParsed(
@@ -190,17 +208,20 @@ export function createIngestActivities(deps: IngestDependencies) {
     async classifyDocument(input: IngestInput): Promise<ClassifyResult> {
       return runStep(input, 'classify', async () => {
         const [document, cartridge] = await Promise.all([loadDocument(input), loadCartridge(input)]);
-        const pageCount =
-          document.mediaType === 'application/pdf' ? await pagesOf(document, cartridge) : null;
+        const opening = await openingOf(document, cartridge);
         const decision = routeDocument(cartridge, {
           mediaType: document.mediaType,
           sizeBytes: document.sizeBytes,
           title: document.title,
           metadata: document.metadata,
-          pageCount,
+          ...opening,
         });
-        await documents.recordRouting(input.missionId, input.documentId, decision, pageCount);
-        return { ...decision, pageCount, taskQueue: laneTaskQueue(decision.lane, deps.taskQueuePrefix) };
+        await documents.recordRouting(input.missionId, input.documentId, decision, opening);
+        return {
+          ...decision,
+          pageCount: opening.pageCount,
+          taskQueue: laneTaskQueue(decision.lane, deps.taskQueuePrefix),
+        };
       });
     },
 

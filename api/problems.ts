@@ -57,7 +57,15 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       // Said in the answer, so a client's connection pool never sends its next request on a
       // connection about to be closed (seen as 'other side closed' on an unrelated request).
       res.setHeader('Connection', 'close');
-      res.on('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
+      // Node closes a `Connection: close` socket as soon as the answer is written (destroySoon).
+      // With the client's upload still arriving unread, that close is a reset, which can make the
+      // client's system drop the answer before the client reads it (seen in CI). A lingering
+      // close instead: end our side after the answer, destroy a second later.
+      const socket = req.socket;
+      socket.destroySoon = () => {
+        socket.end();
+        setTimeout(() => socket.destroy(), 1_000).unref();
+      };
     }
     res.status(known.status).type('application/problem+json').json(problemFor(known));
   };

@@ -10,6 +10,7 @@ import {
 } from './entities';
 import { MissionflowError, type FieldError } from './errors';
 import { isKnownLane, knownLanes } from './lanes';
+import { detectableLanguages } from './language';
 import { piiPatternProblem } from './pii';
 
 const megabyte = 1024 * 1024;
@@ -25,6 +26,8 @@ const routingRuleSchema = z.object({
       /** Page counts (PDFs; a document without pages matches neither bound). */
       minPages: z.number().int().min(1).optional(),
       maxPages: z.number().int().min(1).optional(),
+      /** Detected languages, ISO 639-1 (domain/language.ts); an undetected language matches none. */
+      languages: z.array(z.string()).min(1).optional(),
       /** Metadata field -> regular expression its value (as text) must match; a missing field fails. */
       metadata: z.record(z.string().min(1).max(100), z.string().min(1)).optional(),
     })
@@ -235,6 +238,15 @@ export const cartridgeSchema = z
           message: 'not a valid regular expression',
         });
       }
+      (rule.when.languages ?? []).forEach((language, languageIndex) => {
+        if (!detectableLanguages.includes(language)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routing', 'rules', index, 'when', 'languages', languageIndex],
+            message: `not a detectable language; known: ${detectableLanguages.join(', ')}`,
+          });
+        }
+      });
       for (const [field, pattern] of Object.entries(rule.when.metadata ?? {})) {
         if (!isValidRegExp(pattern)) {
           ctx.addIssue({

@@ -1,6 +1,6 @@
 import type { Cartridge } from './cartridge';
 
-/** What routing may look at: what is known at admission and the page count, never the text. */
+/** What routing may look at: what is known at admission, the page count and the language. */
 export interface DocumentFacts {
   mediaType: string;
   sizeBytes: number;
@@ -8,6 +8,8 @@ export interface DocumentFacts {
   metadata: Record<string, unknown>;
   /** Pages of a PDF, read from its structure; null for documents without pages. */
   pageCount: number | null;
+  /** The language detected in its opening text (ISO 639-1), or null when it could not be told. */
+  language: string | null;
 }
 
 export interface RoutingDecision {
@@ -32,6 +34,7 @@ export function routeDocument(cartridge: Cartridge, facts: DocumentFacts): Routi
       continue;
     if (when.maxPages !== undefined && (facts.pageCount === null || facts.pageCount > when.maxPages))
       continue;
+    if (when.languages && (facts.language === null || !when.languages.includes(facts.language))) continue;
     if (when.metadata && !metadataMatches(when.metadata, facts.metadata)) continue;
     return { documentClass: rule.class, lane: rule.lane, rule: rule.name, confidence: rule.confidence };
   }

@@ -55,6 +55,8 @@ export interface DocumentRecord extends NewDocument {
   labels: string[];
   /** Pages of a PDF, read when it was routed. */
   pageCount: number | null;
+  /** The language detected when it was routed (ISO 639-1). */
+  language: string | null;
 }
 
 export interface DocumentPage {
@@ -102,6 +104,7 @@ interface DocumentRow {
   pii: unknown;
   labels: string[] | null;
   page_count: number | null;
+  language: string | null;
 }
 
 const iso = isoTimeOrNull;
@@ -137,6 +140,7 @@ function toRecord(row: DocumentRow): DocumentRecord {
     pii: row.pii ?? null,
     labels: row.labels ?? [],
     pageCount: row.page_count ?? null,
+    language: row.language ?? null,
   };
 }
 
@@ -372,14 +376,14 @@ export class DocumentStore {
     missionId: string,
     documentId: string,
     routing: { documentClass: string; lane: string; rule: string | null; confidence: number },
-    pageCount?: number | null,
+    opening?: { pageCount: number | null; language: string | null },
   ): Promise<void> {
     await this.changed(
       missionId,
       documentId,
       { kind: 'status', detail: { lane: routing.lane, documentClass: routing.documentClass } },
       `UPDATE documents SET document_class = $3, lane = $4, routing_rule = $5, class_confidence = $6,
-         page_count = COALESCE($7, page_count),
+         page_count = COALESCE($7, page_count), language = COALESCE($8, language),
          status = CASE WHEN status = 'received' THEN 'processing' ELSE status END, updated_at = now()
        WHERE mission_id = $1 AND document_id = $2`,
       [
@@ -389,7 +393,8 @@ export class DocumentStore {
         routing.lane,
         routing.rule,
         routing.confidence,
-        pageCount ?? null,
+        opening?.pageCount ?? null,
+        opening?.language ?? null,
       ],
     );
   }

@@ -243,9 +243,10 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 8,
-    name: 'page counts and the sections of long documents (deep lane)',
+    name: 'page counts, detected languages and the sections of long documents (deep lane)',
     sql: `
       ALTER TABLE documents ADD COLUMN page_count integer;
+      ALTER TABLE documents ADD COLUMN language text;
       CREATE TABLE document_sections (
         mission_id text NOT NULL,
         document_id text NOT NULL,

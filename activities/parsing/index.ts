@@ -56,17 +56,17 @@ export async function parsePdfSection(
   return { ...parsed, blocks: normalisedBlocks(parsed) };
 }
 
-/** A PDF's page count, read in the sandbox from its first page: for routing by length. */
-export async function countPdfPages(
+/** A PDF's page count and its first page's text, read in the sandbox: for routing. */
+export async function readPdfOpening(
   bytes: Buffer,
   limits: { maxInflatedBytes: number },
   sandbox: SandboxOptions,
-): Promise<number | null> {
+): Promise<{ pageCount: number | null; text: string }> {
   const parsed = await parseInChildProcess(bytes, 'application/pdf', limits, {
     ...sandbox,
     pages: { first: 1, last: 1 },
   });
-  return parsed.pageCount ?? null;
+  return { pageCount: parsed.pageCount ?? null, text: parsed.blocks.map((block) => block.text).join('\n') };
 }
 
 function normalisedBlocks(parsed: ParsedDocument): ParsedDocument['blocks'] {

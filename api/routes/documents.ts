@@ -80,6 +80,7 @@ export function presentDocument(
     routingRule: document.routingRule,
     classConfidence: document.classConfidence,
     pageCount: document.pageCount,
+    language: document.language,
     labels: document.labels,
     consensusScore: consensusScore(document.consensus),
     cartridgeVersion: document.cartridgeVersion,

@@ -37,6 +37,7 @@ beforeAll(async () => {
               lane: 'fast',
               confidence: 0.3,
             },
+            { name: 'french', when: { languages: ['fr'] }, class: 'french-text', lane: 'standard' },
           ],
         },
       },
@@ -290,6 +291,19 @@ describe('the gates', () => {
     );
     expect(waiting.review?.reasons).toEqual(['low_class_confidence']);
     expect(waiting.lane).toBe('fast');
+  });
+
+  it('routing by detected language: the decision, the rule and the language are on the document', async () => {
+    const documentId = await ingest(
+      gates,
+      'Le gardien du phare a écrit que la tempête était pire que les autres.',
+    );
+    const final = await waitForDocument(stack.baseUrl, gates, documentId);
+    expect(final).toMatchObject({ status: 'indexed', documentClass: 'french-text', lane: 'standard' });
+    expect(final as unknown as { routingRule: string; language: string }).toMatchObject({
+      routingRule: 'french',
+      language: 'fr',
+    });
   });
 
   it('a document that passes every gate is indexed without anyone', async () => {

@@ -19,6 +19,7 @@ const facts = (overrides: Partial<DocumentFacts> = {}): DocumentFacts => ({
   title: null,
   metadata: {},
   pageCount: null,
+  language: null,
   ...overrides,
 });
 
@@ -167,4 +168,14 @@ it('page bounds are inclusive, and a document without pages matches neither', ()
   expect(routeDocument(cartridge, facts({ pageCount: 5 })).rule).toBe('short');
   expect(routeDocument(cartridge, facts({ pageCount: 50 })).rule).toBeNull();
   expect(routeDocument(cartridge, facts({ pageCount: null })).rule).toBeNull();
+});
+
+it('routes by detected language; a document whose language was not told matches no language rule', () => {
+  const cartridge = cartridgeWith([rule('french', { languages: ['fr'] })]);
+  expect(routeDocument(cartridge, facts({ language: 'fr' })).rule).toBe('french');
+  expect(routeDocument(cartridge, facts({ language: 'en' })).rule).toBeNull();
+  expect(routeDocument(cartridge, facts({ language: null })).rule).toBeNull();
+  expect(() => cartridgeWith([rule('klingon', { languages: ['tlh'] })])).toThrow(
+    /languages\.0: not a detectable language/,
+  );
 });
