@@ -149,7 +149,7 @@ export function createIngestActivities(deps: IngestDependencies) {
         return { pageCount: opening.pageCount, language: detectLanguage(opening.text)?.language ?? null };
       }
       if (document.mediaType.startsWith('text/')) {
-        const head = (await blobs.get(document.blobKey)).subarray(0, 64 * 1024);
+        const head = await blobs.head(document.blobKey, 64 * 1024);
         return { pageCount: null, language: detectLanguage(decodeText(head).text)?.language ?? null };
       }
     } catch (error) {

@@ -28,6 +28,8 @@ export interface BlobStore {
   putStream(source: Readable, options: PutStreamOptions): Promise<StoredBlob>;
   putBytes(bytes: Uint8Array, missionId?: string): Promise<StoredBlob>;
   get(key: string): Promise<Buffer>;
+  /** The first `bytes` bytes (all of a shorter blob), without reading the rest. */
+  head(key: string, bytes: number): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
   /**
    * Removes the blob; deleting a key that is not there is not an error, so a retried deletion
@@ -201,6 +203,17 @@ export class LocalBlobStore implements BlobStore {
 
   async get(key: string): Promise<Buffer> {
     return readFile(this.pathOf(key));
+  }
+
+  async head(key: string, bytes: number): Promise<Buffer> {
+    const file = await open(this.pathOf(key), 'r');
+    try {
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await file.read(buffer, 0, bytes, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
   }
 
   async exists(key: string): Promise<boolean> {

@@ -189,6 +189,16 @@ describe.each([localImplementation(), s3Implementation()])('BlobStore contract: 
     expect(await stored()).toEqual([first.key]);
   });
 
+  it('head reads the first bytes only, and all of a shorter blob', async () => {
+    const bytes = Buffer.from('0123456789abcdef');
+    const blob = await blobs.putBytes(bytes);
+    expect((await blobs.head(blob.key, 4)).toString()).toBe('0123');
+    expect((await blobs.head(blob.key, 100)).toString()).toBe('0123456789abcdef');
+    const empty = await blobs.putBytes(Buffer.alloc(0));
+    expect(await blobs.head(empty.key, 4)).toEqual(Buffer.alloc(0));
+    await expect(blobs.head(blobKeyFor('f'.repeat(64)), 4)).rejects.toThrow();
+  });
+
   it('different bytes get different keys', async () => {
     const a = await blobs.putBytes(Buffer.from('a'));
     const b = await blobs.putBytes(Buffer.from('b'));
