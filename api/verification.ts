@@ -28,14 +28,7 @@ export class VerificationDesk {
     const problems = decisionProblems(decision);
     if (problems.length > 0) throw invalid(problems);
     const held = await this.deps.verification.requireClaim(missionId, decision.taskId, decision.reviewer);
-    let accepted: DecisionAccepted;
-    try {
-      accepted = await this.deps.client.workflow
-        .getHandle(held.workflowId)
-        .executeUpdate(decideReviewUpdate, { args: [decision] });
-    } catch (error) {
-      throw refusal(error, held);
-    }
+    const accepted = await this.deliver(held, decision);
     // The run records it too, a moment later (idempotently): recorded here, the answer shows it.
     await this.deps.verification.close(missionId, decision.taskId, decision, 'decided');
     this.deps.logger.info(
@@ -45,7 +38,29 @@ export class VerificationDesk {
     const task = (await this.deps.verification.get(missionId, decision.taskId)) ?? held;
     return { task, accepted };
   }
+
+  /**
+   * The decision as an Update to the waiting run. A task is listed (and can be claimed) a moment
+   * before the run, whose local activity opened it, takes up the wait; a decision in that moment
+   * is refused as `task_not_found`, so it is sent again a few times before that answer stands.
+   */
+  private async deliver(task: VerificationTask, decision: ReviewDecision): Promise<DecisionAccepted> {
+    const handle = this.deps.client.workflow.getHandle(task.workflowId);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await handle.executeUpdate(decideReviewUpdate, { args: [decision] });
+      } catch (error) {
+        const refused = refusal(error, task);
+        const waitingSoon = refused instanceof MissionflowError && refused.code === 'task_not_found';
+        if (!waitingSoon || attempt >= notYetWaiting.attempts) throw refused;
+        await new Promise((resolve) => setTimeout(resolve, notYetWaiting.pauseMs));
+      }
+    }
+  }
 }
+
+/** Validator refusals are not recorded by the run, so asking again costs nothing. */
+const notYetWaiting = { attempts: 10, pauseMs: 200 };
 
 function invalid(problems: FieldError[]): MissionflowError {
   return new MissionflowError(

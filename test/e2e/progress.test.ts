@@ -1,5 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
+import { ingestWorkflowId } from '../../domain/documents';
 import { defaultLaneConcurrency } from '../../domain/lanes';
+import { verificationTaskId } from '../../domain/verification';
 import { createLaneWorkers } from '../../workers/ingest';
 import { startEmbeddingServer, type EmbeddingServer } from '../support/embedding-server';
 import { testEnv } from '../support/env';
@@ -44,6 +46,37 @@ async function detailUntil(documentId: string, done: (document: DocumentView) =>
 }
 
 const html = (words: string) => `<!doctype html><html><body><h1>Note</h1><p>${words}</p></body></html>`;
+
+it('a decision for a run that is not (yet) waiting for one is refused after a few tries, recording nothing', async () => {
+  const documentId = await ingest({ text: 'A short note on tarred rope, for a lane with no worker.' });
+  const workflowId = ingestWorkflowId('default', documentId);
+  await detailUntil(documentId, (d) => d.progress?.state === 'waiting_for_worker', 'waiting_for_worker');
+  // A task listed for the run while the run is elsewhere: what a reviewer sees in the instant
+  // between a task being opened and its run taking up the wait.
+  const { taskId } = await stack.platform.stores.verification.open({
+    missionId: 'default',
+    taskId: verificationTaskId(documentId, 1),
+    documentId,
+    contentVersion: 1,
+    workflowId,
+    reasons: ['pii'],
+    deadlineAt: new Date(Date.now() + 86_400_000).toISOString(),
+  });
+  const task = `/v1/missions/default/verification/${taskId}`;
+  expect((await request(stack.baseUrl, 'POST', `${task}/claim`, { reviewer: 'ada' })).status).toBe(200);
+  const started = Date.now();
+  const decided = await request(stack.baseUrl, 'POST', `${task}/decision`, {
+    reviewer: 'ada',
+    decision: 'approve',
+  });
+  expect(decided.status).toBe(404);
+  expect(decided.body).toMatchObject({ code: 'task_not_found' });
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1_000); // it was asked again before giving up
+  expect((await request(stack.baseUrl, 'GET', task)).body).toMatchObject({
+    state: 'claimed',
+    decision: null,
+  });
+});
 
 it('a lane with no worker: its documents wait as waiting_for_worker on it, other lanes keep indexing', async () => {
   const waiting = await ingest({ text: 'A short plain note about lantern wicks, for the fast lane.' });
