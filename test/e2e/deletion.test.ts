@@ -1,22 +1,15 @@
 import { request, search, waitForDocument } from '../support/http';
-import { startStackWithMissions } from '../support/missions';
+import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
 import { until } from '../support/wait';
 import { runsSettle } from '../support/visibility';
 
 let stack: TestStack;
 let mission: string;
-let stopStack: () => Promise<void>;
 
-beforeAll(async () => {
-  const started = await startStackWithMissions(['deletion']);
-  stack = started.stack;
-  mission = started.ids[0] as string;
-  stopStack = started.stop;
-});
-
-afterAll(async () => {
-  await stopStack?.();
+withMissionStack(['deletion'], {}, (started, [id]) => {
+  stack = started;
+  mission = id as string;
 });
 
 const doomedText =

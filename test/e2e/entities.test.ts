@@ -1,5 +1,5 @@
 import { request, waitForDocument } from '../support/http';
-import { startStackWithMissions } from '../support/missions';
+import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
 
 interface Entity {
@@ -21,13 +21,13 @@ const chain = [
 
 let stack: TestStack;
 let mission: string;
-let stopStack: () => Promise<void>;
+
+withMissionStack(['graph'], {}, (started, [id]) => {
+  stack = started;
+  mission = id as string;
+});
 
 beforeAll(async () => {
-  const started = await startStackWithMissions(['graph']);
-  stack = started.stack;
-  mission = started.ids[0] as string;
-  stopStack = started.stop;
   // Small chunks, one paragraph each, so each pair co-occurs in one chunk only.
   for (const paragraph of chain) {
     const accepted = await request<{ documentId: string }>(
@@ -40,10 +40,6 @@ beforeAll(async () => {
     );
     expect((await waitForDocument(stack.baseUrl, mission, accepted.body.documentId)).status).toBe('indexed');
   }
-});
-
-afterAll(async () => {
-  await stopStack?.();
 });
 
 const get = <T>(path: string) => request<T>(stack.baseUrl, 'GET', `/v1/missions/${mission}${path}`);

@@ -1,5 +1,5 @@
 import { request, search, waitForDocument } from '../support/http';
-import { startStackWithMissions } from '../support/missions';
+import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
 
 // Two missions with overlapping content. Through every endpoint that takes :mission, nothing of
@@ -8,7 +8,6 @@ import type { TestStack } from '../support/stack';
 // and the relational suite proves it in SQL under row-level security.)
 
 let stack: TestStack;
-let stopStack: () => Promise<void>;
 let alpha: string;
 let beta: string;
 const ids: Record<string, { shared: string; own: string }> = {};
@@ -24,11 +23,12 @@ const ownText = (mission: string) =>
     ? 'Alan Turing charted Valparaiso while the saffron beacon burned.'
     : 'MV-777 left Reykjavik carrying the obsidian ledger of the north.';
 
+withMissionStack(['alpha', 'beta'], {}, (started, ids) => {
+  stack = started;
+  [alpha, beta] = ids as [string, string];
+});
+
 beforeAll(async () => {
-  const started = await startStackWithMissions(['alpha', 'beta']);
-  stack = started.stack;
-  stopStack = started.stop;
-  [alpha, beta] = started.ids as [string, string];
   for (const mission of [alpha, beta]) {
     const submitted: string[] = [];
     for (const text of [shared, ownText(mission)]) {
@@ -47,10 +47,6 @@ beforeAll(async () => {
     }
     ids[mission] = { shared: submitted[0] as string, own: submitted[1] as string };
   }
-});
-
-afterAll(async () => {
-  await stopStack?.();
 });
 
 const get = <T = Record<string, unknown>>(path: string) => request<T>(stack.baseUrl, 'GET', path);

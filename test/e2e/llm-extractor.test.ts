@@ -1,6 +1,6 @@
 import { request, waitForDocument, type DocumentView } from '../support/http';
 import { startChatServer, type ChatServer } from '../support/chat-server';
-import { startStackWithMissions } from '../support/missions';
+import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
 
 /**
@@ -14,20 +14,20 @@ const known: Record<string, string> = { 'Alan Turing': 'Person', 'Charles Babbag
 
 let chat: ChatServer;
 let stack: TestStack;
-let stop: () => Promise<void>;
 let mission: string;
 
 beforeAll(async () => {
   chat = await startChatServer();
-  const started = await startStackWithMissions(['llm'], {
-    env: { LLM_URL: chat.url, LLM_MODEL: 'scripted-model', LLM_API_KEY: 'test-key' },
-  });
-  stack = started.stack;
-  stop = started.stop;
-  mission = started.ids[0] as string;
 });
+withMissionStack(
+  ['llm'],
+  () => ({ env: { LLM_URL: chat.url, LLM_MODEL: 'scripted-model', LLM_API_KEY: 'test-key' } }),
+  (started, [id]) => {
+    stack = started;
+    mission = id as string;
+  },
+);
 afterAll(async () => {
-  await stop?.();
   await chat?.close();
 });
 

@@ -1,21 +1,14 @@
 import { request, search, waitForDocument } from '../support/http';
-import { startStackWithMissions } from '../support/missions';
+import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
 import { until } from '../support/wait';
 
 let stack: TestStack;
 let mission: string;
-let stopStack: () => Promise<void>;
 
-beforeAll(async () => {
-  const started = await startStackWithMissions(['update']);
-  stack = started.stack;
-  mission = started.ids[0] as string;
-  stopStack = started.stop;
-});
-
-afterAll(async () => {
-  await stopStack?.();
+withMissionStack(['update'], {}, (started, [id]) => {
+  stack = started;
+  mission = id as string;
 });
 
 interface Admitted {

@@ -1,5 +1,5 @@
 import { request, search, waitForDocument, waitForStatus, type DocumentView } from '../support/http';
-import { startStackWithMissions } from '../support/missions';
+import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
 
 /**
@@ -14,14 +14,14 @@ const piiPolicy = {
 };
 
 let stack: TestStack;
-let stop: () => Promise<void>;
 let review: string;
 let gates: string;
 let expiring: string;
 let escalating: string;
 
-beforeAll(async () => {
-  const started = await startStackWithMissions(['review', 'gates', 'expiring', 'escalating'], {
+withMissionStack(
+  ['review', 'gates', 'expiring', 'escalating'],
+  {
     cartridges: {
       review: { pii: piiPolicy, verification: { deadlineSeconds: 86_400, claimLeaseSeconds: 600 } },
       gates: {
@@ -44,14 +44,12 @@ beforeAll(async () => {
       expiring: { pii: piiPolicy, verification: { deadlineSeconds: 2, onDeadline: 'reject' } },
       escalating: { pii: piiPolicy, verification: { deadlineSeconds: 3, onDeadline: 'escalate' } },
     },
-  });
-  stack = started.stack;
-  stop = started.stop;
-  [review, gates, expiring, escalating] = started.ids as [string, string, string, string];
-});
-afterAll(async () => {
-  await stop?.();
-});
+  },
+  (started, ids) => {
+    stack = started;
+    [review, gates, expiring, escalating] = ids as [string, string, string, string];
+  },
+);
 
 async function ingest(mission: string, text: string, title?: string): Promise<string> {
   const admitted = await request(stack.baseUrl, 'POST', `/v1/missions/${mission}/documents`, { text, title });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { lexicalEmbedding } from '../../domain/lexical-embedding';
+import { listenOnLoopback } from './loopback';
 
 export interface EmbeddingRequestLog {
   model: string;
@@ -68,9 +69,8 @@ export async function startEmbeddingServer(dimensions: number): Promise<Embeddin
       }, state.delayMs);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  state.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1`;
+  const listening = await listenOnLoopback(server);
+  state.url = `${listening.origin}/v1`;
   state.env = {
     EMBEDDINGS_URL: state.url,
     EMBEDDINGS_MODEL: 'test-embedder',
@@ -78,8 +78,7 @@ export async function startEmbeddingServer(dimensions: number): Promise<Embeddin
   };
   state.close = async () => {
     for (const res of hanging) res.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await listening.close();
   };
   return state;
 }

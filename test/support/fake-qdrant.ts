@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 
 /**
  * A FAKE Qdrant for unit tests: an in-memory stand-in for the few REST endpoints
@@ -280,33 +280,23 @@ export async function startFakeQdrant(): Promise<FakeQdrant> {
   const selected = (collection: FakeCollection, filter: unknown) =>
     [...collection.points.values()].filter((point) => matches(point.payload, filter));
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        requests,
-        collections,
-        failNext: (failure) => {
-          failures.push(failure);
-        },
-        requestsTo: (method, path) =>
-          requests.filter((request) => request.method === method && pathMatches(path, request.path)),
-        reset: () => {
-          requests.length = 0;
-          collections.clear();
-          failures.length = 0;
-        },
-        close: () =>
-          new Promise<void>((done) => {
-            // The client keeps connections alive; close them or close() waits for their timeout.
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  const listening = await listenOnLoopback(server);
+  return {
+    url: listening.origin,
+    requests,
+    collections,
+    failNext: (failure) => {
+      failures.push(failure);
+    },
+    requestsTo: (method, path) =>
+      requests.filter((request) => request.method === method && pathMatches(path, request.path)),
+    reset: () => {
+      requests.length = 0;
+      collections.clear();
+      failures.length = 0;
+    },
+    close: listening.close,
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -41,10 +41,16 @@ export async function writeTestMissions(
   return { dir, ids };
 }
 
+export interface MissionStackOptions {
+  /** Cartridge sections per mission name (writeTestMissions). */
+  cartridges?: Record<string, Record<string, unknown>>;
+  env?: Record<string, string>;
+}
+
 /** A test stack serving only new missions made by writeTestMissions; `stop` removes them too. */
 export async function startStackWithMissions(
   names: string[],
-  options: { cartridges?: Record<string, Record<string, unknown>>; env?: Record<string, string> } = {},
+  options: MissionStackOptions = {},
 ): Promise<{ stack: TestStack; ids: string[]; stop(): Promise<void> }> {
   const { dir, ids } = await writeTestMissions(names, options.cartridges);
   const stack = await startTestStack({ ...options.env, MISSIONS_DIR: dir });
@@ -56,4 +62,25 @@ export async function startStackWithMissions(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One stack with new missions for a whole test file: started before its tests, stopped after them.
+ * `started` hands the stack and the mission ids (in the order of `names`) to the file. `options`
+ * may be a function, for settings only known once earlier hooks ran (a local server's address).
+ */
+export function withMissionStack(
+  names: string[],
+  options: MissionStackOptions | (() => MissionStackOptions),
+  started: (stack: TestStack, ids: string[]) => void,
+): void {
+  let stop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const result = await startStackWithMissions(names, typeof options === 'function' ? options() : options);
+    stop = result.stop;
+    started(result.stack, result.ids);
+  });
+  afterAll(async () => {
+    await stop?.();
+  });
 }
