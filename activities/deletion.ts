@@ -1,3 +1,5 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, type WorkflowClient } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DeletionInput } from '../domain/documents';
 import type { Logger } from '../observability/logger';
@@ -13,7 +15,11 @@ export interface DeletionDependencies {
   vectors: VectorStore;
   graph: GraphStore;
   cache: SearchCache;
+  /** To see when a cancelled ingest run has really stopped. */
+  workflows: WorkflowClient;
   logger: Logger;
+  /** How often a live ingest run is asked whether it has closed (tests shorten it). */
+  runPollMs?: number;
 }
 
 export interface DeletionStarted {
@@ -43,6 +49,28 @@ export function createDeletionActivities(deps: DeletionDependencies) {
         ingestWorkflowId: started.workflowId,
         blobKeys: started.blobKeys,
       };
+    },
+
+    /**
+     * Returns once the ingest run is closed. Its steps wait for their own cancellation to complete,
+     * so a closed run has no step still writing vectors, graph or chunks that the purge would miss.
+     * A run that never existed is as good as closed.
+     */
+    async waitForRunToClose(workflowId: string): Promise<void> {
+      const handle = deps.workflows.getHandle(workflowId);
+      const context = Context.current();
+      for (;;) {
+        try {
+          const run = await handle.describe();
+          if (run.status.name !== 'RUNNING') return;
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return;
+          throw error;
+        }
+        context.heartbeat();
+        // Rejects if this deletion is itself cancelled.
+        await context.sleep(deps.runPollMs ?? 1_000);
+      }
     },
 
     /** Vectors and graph contributions of every content version, then chunks and the step log. */

@@ -2,9 +2,10 @@
  * Records real histories of the workflows into test/histories/, for the replay test: an indexed
  * and a failed ingest run, an indexed run with entity extraction and version clean-up, a deletion;
  * and since the verification queue: a run reviewed and corrected, one rejected at its deadline, a
- * long PDF read in sections on the deep lane, and an image read by OCR (needs Tesseract). Run after a deliberate, versioned workflow change: `npm run record:history`. Histories
- * already recorded are kept (they are what running workflows of that age look like); give a new
- * recording a new name. Never re-record to make a replay failure go away: that failure means
+ * long PDF read in sections on the deep lane, and an image read by OCR (needs Tesseract); a document
+ * deleted while its ingest run was still going (both runs). Run after a deliberate, versioned
+ * workflow change: `npm run record:history`. Histories already recorded are kept (they are what
+ * running workflows of that age look like); give a new recording a new name. Never re-record to make a replay failure go away: that failure means
  * running workflows would break; use patched() instead.
  */
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -97,6 +98,23 @@ async function main(): Promise<void> {
         return ((await response.json()) as { workflowId: string }).workflowId;
       },
     };
+    // Both runs of one document deleted while it is still being ingested.
+    let deletedWhileRunning: Promise<{ ingest: string; deletion: string }> | null = null;
+    const deleteWhileRunning = () =>
+      (deletedWhileRunning ??= (async () => {
+        const ingest = await post(
+          baseUrl,
+          JSON.stringify({ text: 'A recording deleted while its run is still going.' }),
+          'application/json',
+        );
+        const documentId = ingest.split(':')[2] as string;
+        const response = await fetch(`${baseUrl}/v1/missions/default/documents/${documentId}`, {
+          method: 'DELETE',
+        });
+        return { ingest, deletion: ((await response.json()) as { workflowId: string }).workflowId };
+      })());
+    recorders['ingest-cancelled-by-deletion'] = async () => (await deleteWhileRunning()).ingest;
+    recorders['deletion-during-ingest'] = async () => (await deleteWhileRunning()).deletion;
     const reviewed = async (text: string, decide: boolean) => {
       const workflowId = await post(
         baseUrl,

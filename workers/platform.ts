@@ -161,7 +161,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (roles.lanes.includes('ocr')) await reportOcrEngine(config, logger);
     const activities = {
       ...ingestActivities,
-      ...createDeletionActivities({ documents, blobs, vectors, graph, cache, logger }),
+      ...createDeletionActivities({
+        documents,
+        blobs,
+        vectors,
+        graph,
+        cache,
+        workflows: client.workflow,
+        logger,
+      }),
       ...createVerificationActivities({ documents, cartridges, verification, cache, logger }),
     };
     const workerOptions = {

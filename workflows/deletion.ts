@@ -1,5 +1,6 @@
 import {
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   upsertSearchAttributes,
   type RetryPolicy,
@@ -17,6 +18,14 @@ const steps = proxyActivities<DeletionActivities>({
   retry,
 });
 
+// Waiting for a cancelled run lasts as long as its running step takes to stop: it heartbeats.
+const waits = proxyActivities<DeletionActivities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '30s',
+  scheduleToCloseTimeout: '24h',
+  retry,
+});
+
 export interface DeletionResult {
   missionId: string;
   documentId: string;
@@ -26,8 +35,8 @@ export interface DeletionResult {
 
 /**
  * Removes a document from every store: out of search first (one transaction), then its ingest run
- * is cancelled, then vectors, graph, blobs and rows. Resumable after a crash at any point; every
- * step is idempotent.
+ * is cancelled and awaited, then vectors, graph, blobs and rows. Resumable after a crash at any
+ * point; every step is idempotent.
  */
 export async function deleteDocument(input: DeletionInput): Promise<DeletionResult> {
   const started = await steps.beginDeletion(input);
@@ -38,6 +47,9 @@ export async function deleteDocument(input: DeletionInput): Promise<DeletionResu
   } catch {
     // The run had already finished (or never started): nothing to stop.
   }
+  // Purging while a cancelled step still writes would leave that step's vectors or nodes behind.
+  // Deletions recorded before this wait replay without it.
+  if (patched('await-cancelled-ingest')) await waits.waitForRunToClose(started.ingestWorkflowId);
   await steps.purgeDocumentData(input);
   const blobsRemoved = await steps.purgeDocumentBlobs(input, started.blobKeys);
   await steps.finishDeletion(input);

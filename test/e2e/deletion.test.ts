@@ -1,3 +1,6 @@
+import { temporal } from '@temporalio/proto';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { startEmbeddingServer, type EmbeddingServer } from '../support/embedding-server';
 import { request, search, waitForDocument } from '../support/http';
 import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
@@ -6,11 +9,24 @@ import { runsSettle } from '../support/visibility';
 
 let stack: TestStack;
 let mission: string;
+// A real embeddings endpoint the test can make hang, to hold a step in flight; it answers the same
+// vectors as the default embedder, at its default dimension.
+let embeddings: EmbeddingServer;
 
-withMissionStack(['deletion'], {}, (started, [id]) => {
-  stack = started;
-  mission = id as string;
+beforeAll(async () => {
+  embeddings = await startEmbeddingServer(384);
 });
+afterAll(async () => {
+  await embeddings?.close();
+});
+withMissionStack(
+  ['deletion'],
+  () => ({ env: embeddings.env }),
+  (started, [id]) => {
+    stack = started;
+    mission = id as string;
+  },
+);
 
 const doomedText =
   'Ada Lovelace sailed from Lisbon aboard MV-101 with notes on the analytical engine and its zephyr cams.';
@@ -141,4 +157,54 @@ it('deleting what does not exist answers 404 and changes nothing', async () => {
   expect(
     (await request(stack.baseUrl, 'DELETE', `/v1/missions/nobody/documents/${'0'.repeat(32)}`)).status,
   ).toBe(404);
+});
+
+it('a document deleted while a step is in flight is purged only after its run has stopped, and nothing of it stays', async () => {
+  embeddings.behaviour = () => 'hang';
+  let documentId = '';
+  try {
+    const asked = embeddings.requests.length;
+    const accepted = await request<{ documentId: string; workflowId: string }>(
+      stack.baseUrl,
+      'POST',
+      `/v1/missions/${mission}/documents`,
+      { text: 'Edsger Dijkstra drew semaphores on the napkins of a cafe in Nuenen while the kettle sang.' },
+    );
+    expect(accepted.status).toBe(202);
+    documentId = accepted.body.documentId;
+    const ingestWorkflowId = accepted.body.workflowId;
+    await until(async () => embeddings.requests.length > asked, 30_000, 'the embed step to be in flight');
+
+    const deleted = await request<{ workflowId: string }>(
+      stack.baseUrl,
+      'DELETE',
+      `/v1/missions/${mission}/documents/${documentId}`,
+    );
+    expect(deleted.status).toBe(202);
+    const deletion = stack.platform.client.workflow.getHandle(deleted.body.workflowId);
+    expect(await deletion.result()).toMatchObject({ status: 'deleted' });
+
+    // The run stopped (its embed step acknowledged the cancellation) before the purge was scheduled.
+    const ingestRun = await stack.platform.client.workflow.getHandle(ingestWorkflowId).describe();
+    expect(ingestRun.status.name).toBe('CANCELLED');
+    const history = await deletion.fetchHistory();
+    const purgeScheduled = history.events?.find(
+      (event) =>
+        event.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+        event.activityTaskScheduledEventAttributes?.activityType?.name === 'purgeDocumentData',
+    );
+    expect(purgeScheduled).toBeDefined();
+    expect(tsToMs(purgeScheduled?.eventTime)).toBeGreaterThanOrEqual(
+      ingestRun.closeTime?.getTime() ?? Infinity,
+    );
+  } finally {
+    embeddings.behaviour = () => 'answer';
+  }
+  expect(await rowCounts(documentId)).toEqual({ chunks: 0, steps: 0 });
+  const tombstone = await stack.platform.documents.get(mission, documentId);
+  expect(tombstone).toMatchObject({ status: 'deleted' });
+  expect(tombstone?.purgedAt).not.toBeNull();
+  const found = await search(stack.baseUrl, mission, 'semaphores napkins Nuenen');
+  expect(found.status).toBe(200);
+  expect(found.body.results.map((result) => result.documentId)).not.toContain(documentId);
 });

@@ -26,7 +26,9 @@ describe('recorded workflow histories', () => {
     const files = (await readdir(historiesDir)).filter((file) => file.endsWith('.json'));
     // Histories from before patched() workflow changes stay: they are what older runs look like.
     expect(files.sort()).toEqual([
+      'deletion-during-ingest.json',
       'deletion.json',
+      'ingest-cancelled-by-deletion.json',
       'ingest-deep-sections.json',
       'ingest-failed.json',
       'ingest-indexed-with-entities.json',
