@@ -194,7 +194,15 @@ export class Admission {
     if (!document)
       throw new MissionflowError('document_not_found', `document '${documentId}' does not exist`);
     await this.deps.documents.beginDeletion(missionId, documentId);
-    await this.deps.cache.invalidateMission(missionId);
+    // With the cache down this must not stop the deletion half-begun: the workflow's first step
+    // invalidates again, retrying until the cache answers, and a cache that cannot be reached
+    // cannot serve a stale answer meanwhile.
+    await this.deps.cache.invalidateMission(missionId).catch((error: unknown) => {
+      this.deps.logger.warn(
+        { err: error, missionId, documentId },
+        'search cache not invalidated; the deletion will',
+      );
+    });
     const workflowId = deletionWorkflowId(missionId, documentId, document.contentVersion);
     try {
       await this.deps.client.workflow.start<typeof deleteDocument>('deleteDocument', {

@@ -1,6 +1,7 @@
 import { documentStatuses } from '../domain/documents';
 import { errorCatalog } from '../domain/errors';
 import { reviewDecisions, reviewReasons, verificationTaskStates } from '../domain/verification';
+import { readinessStatuses } from './routes/health';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const missionParameter = {
@@ -38,7 +39,21 @@ export const openApiDocument = {
     '/health/ready': {
       get: {
         summary: 'Readiness: every dependency answers',
-        responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is failing' } },
+        description:
+          'Asks every dependency, each within 3 s: database, temporal, workers, vectors, graph, blobs, cache. A ' +
+          'required check that fails answers 503 `failing` (take the replica out of rotation). The search cache is ' +
+          'optional (`required: false`): search works without it, so its failure answers 200 `degraded`, the ' +
+          'failing check shown with its detail.',
+        responses: {
+          '200': {
+            description: 'Ready: `ok`, or `degraded` when only optional checks fail',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } },
+          },
+          '503': {
+            description: 'A required dependency is failing: `failing`',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } },
+          },
+        },
       },
     },
     '/health/startup': {
@@ -284,6 +299,30 @@ export const openApiDocument = {
   },
   components: {
     schemas: {
+      Readiness: {
+        type: 'object',
+        required: ['status', 'checks'],
+        properties: {
+          status: { type: 'string', enum: readinessStatuses },
+          checks: {
+            type: 'object',
+            description: 'One entry per dependency',
+            additionalProperties: {
+              type: 'object',
+              required: ['status'],
+              properties: {
+                status: { type: 'string', enum: ['ok', 'failing'] },
+                detail: { type: 'string', description: 'Why the check fails' },
+                required: {
+                  type: 'boolean',
+                  const: false,
+                  description: 'Only on optional checks: their failure answers 200 `degraded`, not 503',
+                },
+              },
+            },
+          },
+        },
+      },
       TextDocument: {
         type: 'object',
         required: ['text'],

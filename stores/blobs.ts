@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MissionflowError } from '../domain/errors';
@@ -37,6 +37,8 @@ export interface BlobStore {
    * nothing else references the key first.
    */
   delete(key: string): Promise<void>;
+  /** Resolves when the store can take blobs (for readiness); rejects saying why it cannot. */
+  ping(): Promise<void>;
 }
 
 const keyPattern = /^(missions\/[a-z0-9_-]{1,48}\/)?sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/;
@@ -231,6 +233,15 @@ export class LocalBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  /** The folder exists and this process may write to it: a missing or read-only volume fails. */
+  async ping(): Promise<void> {
+    try {
+      await access(this.root, constants.W_OK);
+    } catch (error) {
+      throw new Error(`the blob folder is not writable: ${(error as Error).message}`, { cause: error });
+    }
   }
 }
 

@@ -51,6 +51,11 @@ export interface SearchCache {
   ): Promise<void>;
   /** Called whenever the mission's index changes: every earlier entry of the mission stops being served. */
   invalidateMission(missionId: string): Promise<void>;
+  /**
+   * Resolves when the backing service answers; rejects promptly, saying why, when it does not. Unlike
+   * the other operations it does not swallow the failure: readiness asks it to show a cache outage.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -175,6 +180,9 @@ export class LruSearchCache implements SearchCache {
     for (const entryKey of this.keysByMission.get(missionId) ?? []) this.entries.delete(entryKey);
     this.keysByMission.delete(missionId);
   }
+
+  /** In the process itself: if this code runs, the cache answers. */
+  async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.entries.clear();

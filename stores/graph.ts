@@ -61,6 +61,8 @@ export interface GraphStore {
    * stays within the mission.
    */
   neighbors(missionId: string, entityId: string, depth: number, limit: number): Promise<NeighborEntity[]>;
+  /** Resolves when the backing service answers (for readiness); rejects saying why it does not. */
+  ping(): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
+import { pingTimeoutMs, withDeadline } from './deadline';
 import {
   checkContentVersion,
   checkDepth,
@@ -205,6 +206,26 @@ export class Neo4jGraphStore implements GraphStore {
       const row = record.toObject();
       return { ...toEntity(row), depth: toNumber(row.depth) };
     });
+  }
+
+  /**
+   * `RETURN 1` in a session on the store's database: the server answers, takes the credentials and
+   * serves that database. An auto-commit query, because `executeRead` would retry a dead server for
+   * half a minute; bounded here, because the driver bounds connecting but not waiting for an answer.
+   */
+  async ping(): Promise<void> {
+    const session = this.driver.session({ database: this.database, defaultAccessMode: neo4j.session.READ });
+    const answered = (async () => {
+      try {
+        await session.run('RETURN 1');
+      } catch (error) {
+        throw new Error(`Neo4j could not run RETURN 1: ${(error as Error).message}`, { cause: error });
+      } finally {
+        // Also after the deadline passed, whenever the query ends: the session holds a connection.
+        await session.close();
+      }
+    })();
+    await withDeadline(answered, pingTimeoutMs, 'Neo4j');
   }
 
   async close(): Promise<void> {

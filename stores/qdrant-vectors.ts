@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { pingTimeoutMs, withDeadline } from './deadline';
 import { missionIdPattern } from '../domain/documents';
 import { MissionflowError } from '../domain/errors';
 import type { VectorCandidate, VectorPoint, VectorStore } from './vectors';
@@ -240,6 +241,18 @@ export class QdrantVectorStore implements VectorStore {
     }
   }
 
+  /**
+   * Qdrant's version endpoint (GET /): the server answers over HTTP. Bounded here, because the
+   * client's own request timeout (5 minutes unless `timeoutMs`) is meant for large writes.
+   */
+  async ping(): Promise<void> {
+    await withDeadline(
+      this.request('version check (GET /)', undefined, () => this.client.versionInfo()),
+      pingTimeoutMs,
+      'Qdrant',
+    );
+  }
+
   private async collectionFor(missionId: string, model: string, dimensions: number): Promise<string> {
     const mode = await this.collectionMode(missionId);
     if (mode === 'shared') return sharedCollectionName(model, dimensions);
@@ -326,10 +339,23 @@ function toQdrantError(operation: string, collection: string | undefined, error:
   if (error instanceof QdrantError) return error;
   // The client throws the REST layer's ApiError: status and parsed body, with only the status
   // text as message; Qdrant's explanation is in body.status.error.
-  const { status, data, message } = (error ?? {}) as { status?: unknown; data?: unknown; message?: unknown };
+  const { status, data, message, cause } = (error ?? {}) as {
+    status?: unknown;
+    data?: unknown;
+    message?: unknown;
+    cause?: unknown;
+  };
   const explanation = (data as { status?: { error?: unknown } } | undefined)?.status?.error;
+  // fetch says "fetch failed" for every network failure: what failed (refused, reset) is its cause.
+  // Read by shape: an error from another realm (Node's own fetch under a VM) is no `instanceof Error`.
+  const causeMessage = (cause as { message?: unknown } | undefined)?.message;
+  const reason = typeof causeMessage === 'string' ? ` (${causeMessage})` : '';
   const detail =
-    typeof explanation === 'string' ? explanation : typeof message === 'string' ? message : String(error);
+    typeof explanation === 'string'
+      ? explanation
+      : typeof message === 'string'
+        ? `${message}${reason}`
+        : String(error);
   const httpStatus = typeof status === 'number' ? status : undefined;
   return new QdrantError(
     `Qdrant ${operation}${collection ? ` on ${collection}` : ''} failed` +

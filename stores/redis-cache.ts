@@ -103,6 +103,8 @@ export class RedisSearchCache implements SearchCache {
   private readonly scripts: CacheScripts;
   private readonly onError: CacheErrorHandler;
   private readonly keyPrefix: string;
+  /** Why the connection last failed, cleared once it is ready again: what `ping` reports. */
+  private connectionError: Error | null = null;
 
   constructor(options: RedisSearchCacheOptions) {
     this.onError = options.onError ?? defaultOnError;
@@ -112,7 +114,13 @@ export class RedisSearchCache implements SearchCache {
       maxRetriesPerRequest: 1,
     });
     // Without a listener ioredis prints every reconnect failure; route them to the same handler.
-    this.client.on('error', (error: Error) => this.onError(error, { operation: 'connection' }));
+    this.client.on('error', (error: Error) => {
+      this.connectionError = error;
+      this.onError(error, { operation: 'connection' });
+    });
+    this.client.on('ready', () => {
+      this.connectionError = null;
+    });
     this.client.defineCommand('mfCacheLookup', { numberOfKeys: 1, lua: lookupLua });
     this.client.defineCommand('mfCacheSet', { numberOfKeys: 1, lua: setLua });
     this.scripts = this.client as unknown as CacheScripts;
@@ -175,6 +183,24 @@ export class RedisSearchCache implements SearchCache {
   async invalidateMission(missionId: string): Promise<void> {
     assertCacheMissionId(missionId);
     await this.client.set(redisGenerationKey(missionId, this.keyPrefix), newGeneration());
+  }
+
+  /**
+   * PING on this client's connection. Between reconnect attempts a command would wait in ioredis's
+   * offline queue, so a client that is not connected says so at once, with the last connection
+   * error; while it is connecting the PING goes out, bounded by `commandTimeout` like every command.
+   */
+  async ping(): Promise<void> {
+    const { status } = this.client;
+    if (status === 'reconnecting' || status === 'close' || status === 'end') {
+      const reason = this.connectionError ? `: ${this.connectionError.message}` : '';
+      throw new Error(`Redis is not connected (${status})${reason}`);
+    }
+    try {
+      await this.client.ping();
+    } catch (error) {
+      throw new Error(`Redis did not answer PING: ${asError(error).message}`, { cause: error });
+    }
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,7 @@ import {
   S3Client,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
+import { pingTimeoutMs } from './deadline';
 import {
   assertBlobKey,
   blobKeyFor,
@@ -185,10 +186,39 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
+  /**
+   * HEAD of the bucket: the server answers, takes the credentials, and the bucket is there. Bounded
+   * here, retries included, because the SDK sets no deadline of its own on a request.
+   */
+  async ping(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), {
+        abortSignal: AbortSignal.timeout(pingTimeoutMs),
+      });
+    } catch (error) {
+      throw new Error(`S3 bucket ${this.bucket}: ${describePingFailure(error)}`, { cause: error });
+    }
+  }
+
   /** Closes the client's pooled connections, so a process that is done can exit. */
   destroy(): void {
     this.client.destroy();
   }
+}
+
+/** HEAD answers carry no error body: the status is all the server says, so it is put in words here. */
+function describePingFailure(error: unknown): string {
+  const { name, message, $metadata } = error as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  if (name === 'AbortError' || name === 'TimeoutError') return `no answer within ${pingTimeoutMs} ms`;
+  const status = $metadata?.httpStatusCode;
+  if (status === 404) return 'no such bucket (HTTP 404)';
+  if (status === 403) return 'access denied (HTTP 403): check the credentials';
+  if (status !== undefined) return `HTTP ${status} (${name ?? 'error'})`;
+  return message ?? String(error);
 }
 
 /** HEAD answers carry no error body, so a missing object or bucket shows only as status 404. */

@@ -249,6 +249,11 @@ export class SqlGraphStore implements GraphStore {
     );
     return rows.map((row) => ({ ...toEntity(row), depth: Number(row.depth) }));
   }
+
+  /** The graph lives in the relational database: it answering is the graph answering. */
+  async ping(): Promise<void> {
+    await this.sql.query('SELECT 1');
+  }
 }
 
 /**

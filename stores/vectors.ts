@@ -35,6 +35,8 @@ export interface VectorStore {
     documentId: string,
     options?: { exceptContentVersion?: number },
   ): Promise<void>;
+  /** Resolves when the backing service answers (for readiness); rejects saying why it does not. */
+  ping(): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -84,5 +86,10 @@ export class PgVectorStore implements VectorStore {
         [missionId, documentId, options.exceptContentVersion ?? null],
       ),
     );
+  }
+
+  /** The vectors live in the relational database: it answering is the vector store answering. */
+  async ping(): Promise<void> {
+    await this.sql.query('SELECT 1');
   }
 }

@@ -237,6 +237,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           temporal: async () => {
             await connection.workflowService.getSystemInfo({});
           },
+          vectors: () => vectors.ping(),
+          graph: () => graph.ping(),
+          blobs: () => blobs.ping(),
+          // Optional: search works without its cache (RedisSearchCache answers a miss when Redis is
+          // down), so an outage shows as degraded rather than taking every replica out of rotation.
+          cache: { probe: () => cache.ping(), required: false },
           workers: async () => {
             const stopped = workers.filter((worker) => worker.getState() !== 'RUNNING');
             if (stopped.length > 0) throw new Error(`${stopped.length} worker(s) not running`);

@@ -1,20 +1,47 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
+import { withDeadline } from '../../stores/deadline';
 
-export type ReadinessCheck = () => Promise<void>;
+/** Resolves when the dependency answers; rejects with what went wrong when it does not. */
+export type ReadinessProbe = () => Promise<void>;
 
-async function withTimeout(check: ReadinessCheck, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+/**
+ * A dependency /health/ready asks. A bare probe is required: its failure takes the replica out of
+ * rotation (503). `required: false` is for a dependency the API keeps working without (the search
+ * cache): its failure is shown, and the answer is 200 `degraded`, because taking every replica out
+ * of rotation for it would turn a slower search into no API at all.
+ */
+export type ReadinessCheck = ReadinessProbe | { probe: ReadinessProbe; required: boolean };
+
+export const readinessStatuses = ['ok', 'degraded', 'failing'] as const;
+export type ReadinessStatus = (typeof readinessStatuses)[number];
+
+export interface CheckResult {
+  status: 'ok' | 'failing';
+  detail?: string;
+  /** Only on optional checks, so an operator sees why a failing one still answers 200. */
+  required?: false;
+}
+
+/** Per check; a probe that neither answers nor fails by then counts as failing. */
+const checkTimeoutMs = 3_000;
+
+async function runCheck(name: string, check: ReadinessCheck): Promise<CheckResult> {
+  const { probe, required } = typeof check === 'function' ? { probe: check, required: true } : check;
+  const optional = required ? {} : { required: false as const };
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    await withDeadline(probe(), checkTimeoutMs, name);
+    return { status: 'ok', ...optional };
+  } catch (error) {
+    return { status: 'failing', detail: (error as Error).message, ...optional };
   }
+}
+
+/** Failing when a required check fails, degraded when only optional ones do, ok otherwise. */
+export function readinessStatus(results: readonly CheckResult[]): ReadinessStatus {
+  const failing = results.filter((result) => result.status === 'failing');
+  if (failing.some((result) => result.required !== false)) return 'failing';
+  return failing.length > 0 ? 'degraded' : 'ok';
 }
 
 /** Liveness (the process answers), readiness (every dependency answers), start-up, and metrics. */
@@ -32,19 +59,10 @@ export function healthRoutes(deps: {
   });
   router.get('/health/ready', async (_req, res) => {
     const results = await Promise.all(
-      Object.entries(deps.checks).map(async ([name, check]) => {
-        try {
-          await withTimeout(check, 3_000);
-          return [name, { status: 'ok' }] as const;
-        } catch (error) {
-          return [name, { status: 'failing', detail: (error as Error).message }] as const;
-        }
-      }),
+      Object.entries(deps.checks).map(async ([name, check]) => [name, await runCheck(name, check)] as const),
     );
-    const ready = results.every(([, result]) => result.status === 'ok');
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ok' : 'failing', checks: Object.fromEntries(results) });
+    const status = readinessStatus(results.map(([, result]) => result));
+    res.status(status === 'failing' ? 503 : 200).json({ status, checks: Object.fromEntries(results) });
   });
   router.get('/metrics', async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics());

@@ -166,6 +166,10 @@ describe.each([localImplementation(), s3Implementation()])('BlobStore contract: 
   });
   afterAll(() => implementation.tearDown());
 
+  it('ping answers', async () => {
+    await expect(blobs.ping()).resolves.toBeUndefined();
+  });
+
   it('putBytes stores bytes under their sha256 and reads them back', async () => {
     const bytes = Buffer.from('hello, content-addressed world');
     const sha256 = sha256Of(bytes);
@@ -401,6 +405,24 @@ describe('S3BlobStore only', () => {
     await expect(store.exists(key)).rejects.toBeInstanceOf(Error);
     await expect(store.get(key)).rejects.toBeInstanceOf(Error);
     await expect(store.putBytes(Buffer.from('x'))).rejects.toBeInstanceOf(Error);
+  });
+
+  it('ping rejects, within the readiness budget, when the endpoint does not answer', async () => {
+    // The SDK's default retries included: that is how the platform's client is set up.
+    const store = storeWith({ endpoint: `http://127.0.0.1:${await freePort()}` });
+    const started = Date.now();
+    await expect(store.ping()).rejects.toThrow(new RegExp(`^S3 bucket ${bucket}: .*ECONNREFUSED`));
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('ping says so when the bucket is missing or the credentials are refused', async () => {
+    const missing = `mf-missing-${randomUUID().slice(0, 8)}`;
+    await expect(storeWith({ bucket: missing, maxAttempts: 1 }).ping()).rejects.toThrow(
+      `S3 bucket ${missing}: no such bucket (HTTP 404)`,
+    );
+    await expect(storeWith({ secretAccessKey: 'not-the-secret', maxAttempts: 1 }).ping()).rejects.toThrow(
+      /access denied \(HTTP 403\)/,
+    );
   });
 
   it('a bucket that does not exist is an error, not an empty store', async () => {

@@ -29,6 +29,12 @@ it('a blob is a plain file at its key under the root', async () => {
   expect(stored.key).toBe(blobKeyFor(sha256));
 });
 
+it('ping answers while the folder is there, and rejects once it is gone', async () => {
+  await expect(blobs.ping()).resolves.toBeUndefined();
+  await rm(root, { recursive: true, force: true });
+  await expect(blobs.ping()).rejects.toThrow(/^the blob folder is not writable: ENOENT/);
+});
+
 it('sweepTemporaryFiles removes uncommitted uploads and keeps committed blobs', async () => {
   const kept = await blobs.putBytes(Buffer.from('committed'));
   await mkdir(join(root, 'tmp'), { recursive: true });

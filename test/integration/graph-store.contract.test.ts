@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { extractEntities } from '../../domain/entities';
 import { MissionflowError } from '../../domain/errors';
@@ -7,6 +8,7 @@ import { Neo4jGraphStore } from '../../stores/neo4j-graph';
 import { openPglite, prepareEmbeddedDatabase } from '../../stores/pglite';
 import type { SqlClient } from '../../stores/sql';
 import { SqlGraphStore } from '../../stores/sql-graph';
+import { freePort } from '../support/services/service';
 
 /** What a contract test needs besides the store: raw access to the data behind it. */
 interface Subject {
@@ -197,6 +199,10 @@ describe.each([
   });
 
   const idOf = (missionId: string, type: string, key: string) => entityIdFor(missionId, type, key);
+
+  it('ping answers', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
 
   it('writes a document graph idempotently: one node per entity, one edge per pair per version', async () => {
     const mission = newMission('idem');
@@ -598,5 +604,40 @@ describe.each([
       'Machine:Difference Engine',
       'Year:1843',
     ]);
+  });
+});
+
+describe('Neo4jGraphStore ping', () => {
+  it('rejects, within the readiness budget, when nothing listens on the bolt port', async () => {
+    const port = await freePort();
+    const store = new Neo4jGraphStore(
+      neo4j.driver(`bolt://127.0.0.1:${port}`, neo4j.auth.basic('neo4j', 'x')),
+    );
+    try {
+      const started = Date.now();
+      await expect(store.ping()).rejects.toThrow(/^Neo4j could not run RETURN 1: .*ECONNREFUSED/s);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects, within the readiness budget, when the server takes the connection and never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const store = new Neo4jGraphStore(
+      neo4j.driver(`bolt://127.0.0.1:${port}`, neo4j.auth.basic('neo4j', 'x')),
+    );
+    try {
+      const started = Date.now();
+      await expect(store.ping()).rejects.toThrow(/^Neo4j did not answer within \d+ ms$/);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+      await store.close();
+    }
   });
 });

@@ -68,6 +68,10 @@ describe.each(implementations)('SearchCache contract: $name', ({ create }) => {
     results: [{ documentId: 'd1', chunkId: 'c1', score: 0.91, text: 'Zürich ✓', title: null }],
   };
 
+  it('ping answers', async () => {
+    await expect(cache.ping()).resolves.toBeUndefined();
+  });
+
   it('answers a miss with null', async () => {
     expect(await cache.get(mission('miss'), 'query=never-stored')).toBeNull();
     const lookup = await cache.lookup(mission('miss'), 'query=never-stored');
@@ -297,6 +301,30 @@ describe('RedisSearchCache on a real Redis', () => {
       await expect(cache.set(m, 'k', 'v', 60, { generation: lookup.generation })).resolves.toBeUndefined();
       await expect(cache.invalidateMission(m)).rejects.toThrow();
       expect(reported).toEqual(expect.arrayContaining([`lookup:${m}`, `set:${m}`]));
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('ping rejects promptly, saying why, when Redis is unreachable', async () => {
+    const port = await freePort();
+    // The platform's settings (default command timeout): readiness gives each check 3 s.
+    const cache = new RedisSearchCache({ url: `redis://127.0.0.1:${port}`, onError: () => undefined });
+    try {
+      // The first while the client is still connecting, the others between its reconnect attempts.
+      const failures: string[] = [];
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const started = Date.now();
+        const error = await cache.ping().then(
+          () => null,
+          (failure: unknown) => failure as Error,
+        );
+        expect(error).toBeInstanceOf(Error);
+        expect(Date.now() - started).toBeLessThan(1_000);
+        failures.push(error!.message);
+      }
+      expect(failures.every((message) => message.startsWith('Redis '))).toBe(true);
+      expect(failures.at(-1)).toMatch(new RegExp(`not connected .*ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
     } finally {
       await cache.close();
     }

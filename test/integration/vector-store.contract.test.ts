@@ -144,6 +144,10 @@ function contract(open: () => Promise<Harness>): void {
   const searchIds = async (missionId: string, vector: number[], limit = 100) =>
     (await harness.store.search(missionId, model, vector, limit)).map((hit) => hit.chunkId);
 
+  it('ping answers', async () => {
+    await expect(harness.store.ping()).resolves.toBeUndefined();
+  });
+
   it('search answers the nearest chunks first, by cosine distance, within the limit', async () => {
     const m = mission('nearest');
     const [east, north, northEast] = await write(m, documentIdOf('compass'), [

@@ -11,6 +11,7 @@ import {
 } from '../../stores/qdrant-vectors';
 import type { VectorPoint } from '../../stores/vectors';
 import { startFakeQdrant, type FakeCollection, type FakeQdrant } from '../support/fake-qdrant';
+import { freePort } from '../support/services/service';
 
 // The adapter against a fake Qdrant (test/support/fake-qdrant.ts) over real HTTP on loopback.
 
@@ -533,5 +534,33 @@ describe('Qdrant errors', () => {
     expect((error as QdrantError).status).toBeUndefined();
     expect((error as Error).cause).toBeDefined();
     expect((error as Error).message).toMatch(/^Qdrant query on mf_chunks_lexical-hash-v1-64_3 failed: /);
+  });
+});
+
+describe('ping', () => {
+  it('asks Qdrant’s version endpoint and answers when it does', async () => {
+    await expect(storeFor().ping()).resolves.toBeUndefined();
+    expect(fake.requestsTo('GET', '/')).toHaveLength(1);
+  });
+
+  it('rejects with Qdrant’s explanation when it answers with an error', async () => {
+    fake.failNext({ method: 'GET', path: '/', status: 503, error: 'Service unavailable: starting up' });
+    await expect(storeFor().ping()).rejects.toThrow(
+      'Qdrant version check (GET /) failed (HTTP 503): Service unavailable: starting up',
+    );
+  });
+
+  it('rejects, within the readiness budget, when nothing listens', async () => {
+    const store = new QdrantVectorStore({
+      url: `http://127.0.0.1:${await freePort()}`,
+      checkCompatibility: false,
+    });
+    const started = Date.now();
+    const error = await store.ping().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QdrantError);
+    expect((error as Error).message).toMatch(
+      /^Qdrant version check \(GET \/\) failed: fetch failed \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/,
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 });
