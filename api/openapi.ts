@@ -106,6 +106,12 @@ export const openApiDocument = {
           },
           '400': problem,
           '404': problem,
+          '409': {
+            ...problem,
+            description:
+              'update_in_progress (the previous version is still processed) or deletion_in_progress; ' +
+              'send again after the Retry-After seconds',
+          },
           '413': problem,
           '415': problem,
         },

@@ -34,6 +34,9 @@ function fromBodyParser(error: { type?: string; message?: string }): Missionflow
   return null;
 }
 
+/** What `Retry-After` says on answers that are worth sending again. */
+export const retryAfterSeconds = 5;
+
 /** The one place errors become HTTP answers: application/problem+json with a machine-readable code. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
@@ -66,6 +69,11 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
         socket.end();
         setTimeout(() => socket.destroy(), 1_000).unref();
       };
+    }
+    // A conflict that clears by itself (a run or deletion still going) or a dependency not ready yet:
+    // tell clients when to ask again, rather than leave each to guess or hammer.
+    if (known.retryable && (known.status === 409 || known.status === 503)) {
+      res.setHeader('Retry-After', String(retryAfterSeconds));
     }
     res.status(known.status).type('application/problem+json').json(problemFor(known));
   };

@@ -92,6 +92,7 @@ it('an update sent while the previous version is still processed is refused with
   const document = await waitForDocument(stack.baseUrl, mission, first.body.documentId);
   if (tooSoon.status === 409) {
     expect(tooSoon.body.code).toBe('update_in_progress');
+    expect(tooSoon.headers.get('retry-after')).toBe('5');
     expect(document).toMatchObject({ status: 'indexed' });
     expect((await search(stack.baseUrl, mission, 'drafted saffron')).body.results[0]?.documentId).toBe(
       first.body.documentId,
