@@ -52,6 +52,8 @@ export interface IngestDependencies {
   ocrEnvironment: NodeJS.ProcessEnv;
   /** The optional language-model extractor; null when the process configures none. */
   llmExtractor?: LlmEntityExtractor | null;
+  /** Starts (or joins) the run of a document's current version: a queued update's, when handed over. */
+  startIngest: (document: DocumentRecord) => Promise<void>;
 }
 
 export interface ClassifyResult {
@@ -603,6 +605,24 @@ export function createIngestActivities(deps: IngestDependencies) {
         { missionId: input.missionId, documentId: input.documentId, code, message },
         'document failed',
       );
+    },
+
+    /**
+     * The run's last step: an update queued while it ran becomes the next content version, and
+     * that version's run is started. Idempotent (a retry starts the same run); a queued update that
+     * misses this (a crash) is handed over by the API's periodic sweep instead.
+     */
+    async startQueuedUpdate(input: IngestInput): Promise<{ workflowId: string | null }> {
+      const endingRun = Context.current().info.workflowExecution?.workflowId;
+      if (!endingRun) return { workflowId: null };
+      const next = await documents.takeQueuedUpdate(input.missionId, input.documentId, endingRun);
+      if (!next) return { workflowId: null };
+      await deps.startIngest(next);
+      deps.logger.info(
+        { missionId: input.missionId, documentId: input.documentId, contentVersion: next.contentVersion },
+        'queued update handed over',
+      );
+      return { workflowId: next.workflowId };
     },
   };
 }

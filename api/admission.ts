@@ -9,7 +9,7 @@ import type { Metrics } from '../observability/metrics';
 import type { BlobStore, StoredBlob } from '../stores/blobs';
 import type { SearchCache } from '../stores/cache';
 import type { CartridgeStore, CartridgeVersion } from '../stores/cartridges';
-import type { DocumentRecord, DocumentStore } from '../stores/documents';
+import type { DocumentRecord, DocumentStore, NewDocument } from '../stores/documents';
 import { documentIdFor, documentIdForExternal } from '../stores/ids';
 import type { deleteDocument } from '../workflows/deletion';
 import type { ingestDocument } from '../workflows/ingest';
@@ -38,8 +38,9 @@ export interface IntakeDetails {
 
 export interface Admitted {
   documentId: string;
+  /** For a queued update, the run it will have once the current version's run has ended. */
   workflowId: string;
-  status: DocumentStatus;
+  status: DocumentStatus | 'queued';
   duplicate: boolean;
   mediaType: string;
 }
@@ -101,9 +102,7 @@ export class Admission {
     const documentId = details.externalId
       ? documentIdForExternal(missionId, details.externalId)
       : documentIdFor(missionId, stored.blob.sha256);
-    const workflowId = ingestWorkflowId(missionId, documentId);
-    if (details.externalId) await this.refuseUpdateDuringRun(missionId, documentId, stored.blob.sha256);
-    const { created, document } = await this.deps.documents.admit({
+    const doc: NewDocument = {
       missionId,
       documentId,
       sha256: stored.blob.sha256,
@@ -113,9 +112,24 @@ export class Admission {
       metadata: details.metadata,
       blobKey: stored.blob.key,
       cartridgeVersion: cartridge.version,
-      workflowId,
+      workflowId: ingestWorkflowId(missionId, documentId),
       externalId: details.externalId ?? null,
-    });
+    };
+    const whileRunning = details.externalId ? await this.queueWhileRunning(doc) : null;
+    const { created, document, queued } = whileRunning ?? (await this.deps.documents.admit(doc));
+    if (queued) {
+      this.deps.logger.info(
+        { missionId, documentId, contentVersion: document.contentVersion + 1 },
+        'update queued until the current version is processed',
+      );
+      return {
+        documentId,
+        workflowId: ingestWorkflowId(missionId, documentId, document.contentVersion + 1),
+        status: 'queued',
+        duplicate: false,
+        mediaType: stored.mediaType,
+      };
+    }
     if (created) {
       this.deps.metrics.documentsAdmitted.inc({ mission: missionId });
       this.deps.logger.info(
@@ -134,27 +148,29 @@ export class Admission {
   }
 
   /**
-   * An update (new bytes under an external id) waits until the current version's run has ended,
-   * clean-up included: that run removes versions other than its own, which must not catch the next
-   * one half-written. The document's status alone says `indexed` before the run has finished.
+   * An update (new bytes under an external id) while the current version's run is still going,
+   * clean-up included, is queued: that run removes versions other than its own, which must not
+   * catch the next one half-written. The run hands the update over as it ends. The document's status
+   * alone says `indexed` before the run has finished, so the run itself is asked.
    */
-  private async refuseUpdateDuringRun(missionId: string, documentId: string, sha256: string): Promise<void> {
-    const current = await this.deps.documents.get(missionId, documentId);
-    if (!current || current.sha256 === sha256 || current.status === 'deleted') return;
-    const running = await this.deps.client.workflow
-      .getHandle(current.workflowId)
+  private async queueWhileRunning(
+    doc: NewDocument,
+  ): Promise<{ created: boolean; document: DocumentRecord; queued: boolean } | null> {
+    const current = await this.deps.documents.get(doc.missionId, doc.documentId);
+    if (!current || current.sha256 === doc.sha256 || current.status === 'deleted') return null;
+    if (!(await this.isRunning(current.workflowId))) return null;
+    return { created: false, document: await this.deps.documents.queueUpdate(doc), queued: true };
+  }
+
+  private async isRunning(workflowId: string): Promise<boolean> {
+    return this.deps.client.workflow
+      .getHandle(workflowId)
       .describe()
       .then((run) => run.status.name === 'RUNNING')
       .catch((error: unknown) => {
         if (error instanceof WorkflowNotFoundError) return false;
         throw error;
       });
-    if (running) {
-      throw new MissionflowError(
-        'update_in_progress',
-        `version ${current.contentVersion} of document ${documentId} is still being processed`,
-      );
-    }
   }
 
   /**
@@ -162,27 +178,7 @@ export class Admission {
    * left alone: re-running is an explicit reprocess, not a side effect of a duplicate submission.
    */
   async startRun(document: DocumentRecord): Promise<void> {
-    try {
-      await this.deps.client.workflow.start<typeof ingestDocument>('ingestDocument', {
-        taskQueue: this.deps.workflowTaskQueue,
-        workflowId: document.workflowId,
-        args: [
-          {
-            missionId: document.missionId,
-            documentId: document.documentId,
-            cartridgeVersion: document.cartridgeVersion,
-          },
-        ],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: MissionIdKey, value: document.missionId },
-          { key: IngestStatusKey, value: 'received' },
-        ],
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
+    await startIngestRun(this.deps.client, this.deps.workflowTaskQueue, document);
   }
 
   /**
@@ -223,11 +219,31 @@ export class Admission {
     return { workflowId };
   }
 
-  /** Accepted documents whose run may never have started (a crash between the row and the start). */
+  /**
+   * Accepted documents whose run may never have started (a crash between the row and the start),
+   * and queued updates whose run ended without handing them over (it crashed, or it began before
+   * runs did so).
+   */
   async resumeUnstarted(): Promise<number> {
     // Mission by mission: every read of mission data is scoped to one mission (row-level security).
     const pending = [];
     for (const mission of await this.deps.cartridges.listMissions()) {
+      for (const document of await this.deps.documents.listQueuedUpdates(mission.missionId)) {
+        try {
+          if (await this.isRunning(document.workflowId)) continue;
+          const next = await this.deps.documents.takeQueuedUpdate(
+            document.missionId,
+            document.documentId,
+            document.workflowId,
+          );
+          if (next) pending.push(next);
+        } catch (error) {
+          this.deps.logger.warn(
+            { err: error, missionId: document.missionId, documentId: document.documentId },
+            'could not hand over a queued update; will retry',
+          );
+        }
+      }
       pending.push(...(await this.deps.documents.listUnstarted(mission.missionId)));
     }
     let started = 0;
@@ -245,5 +261,37 @@ export class Admission {
     if (pending.length > 0)
       this.deps.logger.info({ pending: pending.length, started }, 'resumed accepted documents');
     return started;
+  }
+}
+
+/**
+ * Starts the ingest run of the document's current version, or joins the one already running (its
+ * id is the business key). Shared by admission and by a run handing over a queued update.
+ */
+export async function startIngestRun(
+  client: Client,
+  workflowTaskQueue: string,
+  document: DocumentRecord,
+): Promise<void> {
+  try {
+    await client.workflow.start<typeof ingestDocument>('ingestDocument', {
+      taskQueue: workflowTaskQueue,
+      workflowId: document.workflowId,
+      args: [
+        {
+          missionId: document.missionId,
+          documentId: document.documentId,
+          cartridgeVersion: document.cartridgeVersion,
+        },
+      ],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: MissionIdKey, value: document.missionId },
+        { key: IngestStatusKey, value: 'received' },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
 }

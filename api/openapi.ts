@@ -108,9 +108,7 @@ export const openApiDocument = {
           '404': problem,
           '409': {
             ...problem,
-            description:
-              'update_in_progress (the previous version is still processed) or deletion_in_progress; ' +
-              'send again after the Retry-After seconds',
+            description: 'deletion_in_progress: send again after the Retry-After seconds',
           },
           '413': problem,
           '415': problem,
@@ -351,7 +349,13 @@ export const openApiDocument = {
         properties: {
           documentId: { type: 'string' },
           workflowId: { type: 'string' },
-          status: { type: 'string', enum: documentStatuses },
+          status: {
+            type: 'string',
+            enum: [...documentStatuses, 'queued'],
+            description:
+              'queued: an update sent while the previous version is still processed; it becomes the next ' +
+              'version (workflowId) when that run ends, unless a later update replaces it',
+          },
           duplicate: { type: 'boolean' },
           mediaType: { type: 'string' },
         },
@@ -391,6 +395,11 @@ export const openApiDocument = {
           review: { type: ['object', 'null'], description: 'The verification task of this content version' },
           corrections: { type: 'array', items: { type: 'object' } },
           sections: { type: ['object', 'null'], description: '{ total, done, list } for a long PDF' },
+          queuedUpdate: {
+            type: ['object', 'null'],
+            description:
+              'An update waiting for this version to be processed: { sha256, sizeBytes, mediaType, queuedAt }',
+          },
           cartridgeVersion: { type: 'integer' },
           chunkCount: { type: ['integer', 'null'] },
           error: {

@@ -110,6 +110,10 @@ async function inProcess(scratch: string): Promise<number> {
       vectors: new PgVectorStore(sql),
       cache: new LruSearchCache({ maxEntries: 100 }),
       graph: new SqlGraphStore(sql),
+      // Nothing here admits updates, so no run ever hands one over.
+      startIngest: async () => {
+        throw new Error('this pipeline starts no runs: it has no Temporal client');
+      },
       embedder: new LexicalEmbedder(384),
       logger: silent,
       metrics: createMetrics(),

@@ -11,12 +11,6 @@ export const errorCatalog = {
   mission_not_found: { status: 404, retryable: false, title: 'No such mission' },
   document_not_found: { status: 404, retryable: false, title: 'No such document' },
   entity_not_found: { status: 404, retryable: false, title: 'No such entity' },
-  update_in_progress: {
-    status: 409,
-    retryable: true,
-    title:
-      'The previous version of the document is still being processed; send the update again once it has finished',
-  },
   deletion_in_progress: {
     status: 409,
     retryable: true,

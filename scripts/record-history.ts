@@ -3,9 +3,10 @@
  * and a failed ingest run, an indexed run with entity extraction and version clean-up, a deletion;
  * and since the verification queue: a run reviewed and corrected, one rejected at its deadline, a
  * long PDF read in sections on the deep lane, and an image read by OCR (needs Tesseract); a document
- * deleted while its ingest run was still going (both runs). Run after a deliberate, versioned
- * workflow change: `npm run record:history`. Histories already recorded are kept (they are what
- * running workflows of that age look like); give a new recording a new name. Never re-record to make a replay failure go away: that failure means
+ * deleted while its ingest run was still going (both runs); a run handing over an update queued
+ * while it ran. Run after a deliberate, versioned workflow change: `npm run record:history`.
+ * Histories already recorded are kept (they are what running workflows of that age look like); give
+ * a new recording a new name. Never re-record to make a replay failure go away: that failure means
  * running workflows would break; use patched() instead.
  */
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -115,6 +116,13 @@ async function main(): Promise<void> {
       })());
     recorders['ingest-cancelled-by-deletion'] = async () => (await deleteWhileRunning()).ingest;
     recorders['deletion-during-ingest'] = async () => (await deleteWhileRunning()).deletion;
+    recorders['ingest-handing-over-update'] = async () => {
+      const send = (text: string) =>
+        post(baseUrl, JSON.stringify({ text, externalId: 'recorded-queue' }), 'application/json');
+      const first = await send('A first version, still running when the second arrives.');
+      await send('A second version, queued until the first has run.');
+      return first;
+    };
     const reviewed = async (text: string, decide: boolean) => {
       const workflowId = await post(
         baseUrl,

@@ -29,6 +29,15 @@ export interface StepRecord {
   lastError: string | null;
 }
 
+/**
+ * New bytes under an external id that arrived while the current version's run was still going: the
+ * next content version once that run ends. Only the latest is kept.
+ */
+export type QueuedUpdate = Pick<
+  NewDocument,
+  'sha256' | 'sizeBytes' | 'mediaType' | 'title' | 'metadata' | 'blobKey' | 'cartridgeVersion'
+> & { queuedAt: string };
+
 export interface DocumentRecord extends NewDocument {
   status: DocumentStatus;
   contentVersion: number;
@@ -57,6 +66,8 @@ export interface DocumentRecord extends NewDocument {
   pageCount: number | null;
   /** The language detected when it was routed (ISO 639-1). */
   language: string | null;
+  /** An update waiting for the current version's run to end. */
+  queuedUpdate: QueuedUpdate | null;
 }
 
 export interface DocumentPage {
@@ -105,6 +116,7 @@ interface DocumentRow {
   labels: string[] | null;
   page_count: number | null;
   language: string | null;
+  queued_update: QueuedUpdate | null;
 }
 
 const iso = isoTimeOrNull;
@@ -141,6 +153,7 @@ function toRecord(row: DocumentRow): DocumentRecord {
     labels: row.labels ?? [],
     pageCount: row.page_count ?? null,
     language: row.language ?? null,
+    queuedUpdate: row.queued_update ?? null,
   };
 }
 
@@ -183,7 +196,8 @@ export class DocumentStore {
   }
 
   /** Records an admitted document; `created` is false when (mission, sha256) already existed. */
-  async admit(doc: NewDocument): Promise<{ created: boolean; document: DocumentRecord }> {
+  /** `queued`: an update kept for when the current version's run ends (see `update`). */
+  async admit(doc: NewDocument): Promise<{ created: boolean; document: DocumentRecord; queued?: boolean }> {
     const inserted = await this.sql.inMission(doc.missionId, async (tx) => {
       const result = await tx.query<DocumentRow>(
         `INSERT INTO documents (mission_id, document_id, sha256, size_bytes, media_type, title, metadata,
@@ -227,19 +241,93 @@ export class DocumentStore {
    * New bytes under the same external id: the next content version. The current version stays
    * searchable until the new one is indexed (markIndexed swaps them in one transaction); its chunks,
    * vectors, graph part and blobs are removed afterwards (removeSupersededVersions). One version is
-   * processed at a time: an update while the previous run is still going is refused, to be retried.
+   * processed at a time: an update while the previous one is still processed is queued, and its run
+   * hands it over when it ends (`takeQueuedUpdate`).
    */
   private async update(
     doc: NewDocument,
     current: DocumentRecord,
-  ): Promise<{ created: boolean; document: DocumentRecord }> {
-    if (current.status === 'received' || current.status === 'processing') {
+  ): Promise<{ created: boolean; document: DocumentRecord; queued?: boolean }> {
+    if (
+      current.status === 'received' ||
+      current.status === 'processing' ||
+      current.status === 'awaiting_review'
+    ) {
+      return { created: false, document: await this.queueUpdate(doc), queued: true };
+    }
+    return this.nextContentVersion(doc, current, { fromQueue: false });
+  }
+
+  /**
+   * Keeps `doc` as the update to make once the current version's run has ended; a later one
+   * replaces it (last writer wins), and the replaced bytes join the superseded blobs, removed with
+   * the older versions' once a newer version is indexed.
+   */
+  async queueUpdate(doc: NewDocument): Promise<DocumentRecord> {
+    const queued: Omit<QueuedUpdate, 'queuedAt'> = {
+      sha256: doc.sha256,
+      sizeBytes: doc.sizeBytes,
+      mediaType: doc.mediaType,
+      title: doc.title,
+      metadata: doc.metadata,
+      blobKey: doc.blobKey,
+      cartridgeVersion: doc.cartridgeVersion,
+    };
+    const { rows } = await this.scoped(doc.missionId).query<DocumentRow>(
+      `UPDATE documents SET
+         superseded_blob_keys = CASE
+           WHEN queued_update IS NULL OR queued_update->>'blobKey' = $4 THEN superseded_blob_keys
+           ELSE superseded_blob_keys || ARRAY[queued_update->>'blobKey'] END,
+         queued_update = $3::jsonb || jsonb_build_object('queuedAt', now()), updated_at = now()
+       WHERE mission_id = $1 AND document_id = $2 AND status <> 'deleted'
+       RETURNING *`,
+      [doc.missionId, doc.documentId, JSON.stringify(queued), doc.blobKey],
+    );
+    const row = rows[0];
+    if (!row) {
       throw new MissionflowError(
-        'update_in_progress',
-        `version ${current.contentVersion} of document ${doc.documentId} is still being processed`,
+        'deletion_in_progress',
+        `document ${doc.documentId} is being deleted; send it again once the deletion has finished`,
       );
     }
-    return this.nextContentVersion(doc, current);
+    return toRecord(row);
+  }
+
+  /**
+   * Called as the run `endingWorkflowId` ends: its queued update becomes the next content version
+   * (answered, for its run to be started). Idempotent: asked again by the same run after the update
+   * was made, it answers that version again; asked by any other run, or with nothing queued, null.
+   */
+  async takeQueuedUpdate(
+    missionId: string,
+    documentId: string,
+    endingWorkflowId: string,
+  ): Promise<DocumentRecord | null> {
+    const current = await this.get(missionId, documentId);
+    if (!current || current.status === 'deleted') return null;
+    const previousRun = ingestWorkflowId(missionId, documentId, current.contentVersion - 1);
+    if (current.contentVersion > 1 && previousRun === endingWorkflowId && current.status === 'received') {
+      return current;
+    }
+    const queued = current.queuedUpdate;
+    if (!queued || current.workflowId !== endingWorkflowId) return null;
+    const { queuedAt: _queuedAt, ...fields } = queued;
+    const next = await this.nextContentVersion(
+      { ...fields, missionId, documentId, workflowId: current.workflowId, externalId: current.externalId },
+      current,
+      { fromQueue: true },
+    );
+    return next.created ? next.document : null;
+  }
+
+  /** Documents of the mission with an update queued (for the sweep that hands over what a run did not). */
+  async listQueuedUpdates(missionId: string, limit = 1000): Promise<DocumentRecord[]> {
+    const { rows } = await this.scoped(missionId).query<DocumentRow>(
+      `SELECT * FROM documents WHERE mission_id = $1 AND queued_update IS NOT NULL AND status <> 'deleted'
+       ORDER BY updated_at LIMIT $2`,
+      [missionId, limit],
+    );
+    return rows.map(toRecord);
   }
 
   /**
@@ -257,13 +345,18 @@ export class DocumentStore {
         `document ${doc.documentId} is being deleted; send it again once the deletion has finished`,
       );
     }
-    return this.nextContentVersion(doc, deleted);
+    return this.nextContentVersion(doc, deleted, { fromQueue: false });
   }
 
-  /** Makes `doc` the document's next content version with a run of its own (ingest:...:v<N>). */
+  /**
+   * Makes `doc` the document's next content version with a run of its own (ingest:...:v<N>). A
+   * direct update is newer than anything queued, so it drops the queue; one taken from the queue
+   * drops only itself (a newer update may have been queued meanwhile).
+   */
   private async nextContentVersion(
     doc: NewDocument,
     previous: DocumentRecord,
+    options: { fromQueue: boolean },
   ): Promise<{ created: boolean; document: DocumentRecord }> {
     const version = previous.contentVersion + 1;
     const result = await this.sql.inMission(doc.missionId, async (tx) => {
@@ -281,7 +374,10 @@ export class DocumentStore {
       const { rows } = await tx.query<DocumentRow>(
         `UPDATE documents SET status = 'received', content_version = $3, workflow_id = $4, cartridge_version = $5,
            title = $6, metadata = $7::jsonb, media_type = $8, blob_key = $9, sha256 = $11, size_bytes = $12,
-           superseded_blob_keys = superseded_blob_keys || $13::text[],
+           superseded_blob_keys = superseded_blob_keys || $13::text[] || CASE
+             WHEN queued_update IS NULL OR $14 OR queued_update->>'blobKey' = $9 THEN ARRAY[]::text[]
+             ELSE ARRAY[queued_update->>'blobKey'] END,
+           queued_update = CASE WHEN $14 AND queued_update->>'sha256' <> $11 THEN queued_update END,
            document_class = NULL, lane = NULL, routing_rule = NULL, text_encoding = NULL, error_code = NULL,
            error_message = NULL, purged_at = NULL, updated_at = now()
          WHERE mission_id = $1 AND document_id = $2 AND content_version = $10
@@ -300,6 +396,7 @@ export class DocumentStore {
           doc.sha256,
           doc.sizeBytes,
           superseded,
+          options.fromQueue,
         ],
       );
       if (rows[0]) {
@@ -554,10 +651,17 @@ export class DocumentStore {
     documentId: string,
   ): Promise<{ contentVersion: number; workflowId: string; blobKeys: string[] } | null> {
     return this.sql.inMission(missionId, async (tx) => {
-      const { rows } = await tx.query<{ content_version: number; workflow_id: string; blob_key: string }>(
-        `UPDATE documents SET status = 'deleted', updated_at = now()
-         WHERE mission_id = $1 AND document_id = $2
-         RETURNING content_version, workflow_id, blob_key`,
+      const { rows } = await tx.query<{
+        content_version: number;
+        workflow_id: string;
+        blob_key: string;
+        queued_blob_key: string | null;
+      }>(
+        `UPDATE documents d SET status = 'deleted', queued_update = NULL, updated_at = now()
+         FROM (SELECT queued_update->>'blobKey' AS key FROM documents
+               WHERE mission_id = $1 AND document_id = $2) queued
+         WHERE d.mission_id = $1 AND d.document_id = $2
+         RETURNING d.content_version, d.workflow_id, d.blob_key, queued.key AS queued_blob_key`,
         [missionId, documentId],
       );
       const document = rows[0];
@@ -576,19 +680,23 @@ export class DocumentStore {
       return {
         contentVersion: document.content_version,
         workflowId: document.workflow_id,
-        blobKeys: [document.blob_key, ...derived],
+        blobKeys: [
+          document.blob_key,
+          ...derived,
+          ...(document.queued_blob_key ? [document.queued_blob_key] : []),
+        ],
       };
     });
   }
 
   /**
    * Whether a live document of the mission (other than `exceptDocumentId`, if given) still uses the
-   * blob, as its upload or its parsed text.
+   * blob, as its upload, its queued update or its parsed text.
    */
   async blobInUse(missionId: string, blobKey: string, exceptDocumentId = ''): Promise<boolean> {
     const { rows } = await this.scoped(missionId).query(
       `SELECT 1 FROM documents d WHERE d.mission_id = $1 AND d.document_id <> $3 AND d.status <> 'deleted'
-         AND (d.blob_key = $2 OR EXISTS (SELECT 1 FROM document_steps s
+         AND (d.blob_key = $2 OR d.queued_update->>'blobKey' = $2 OR EXISTS (SELECT 1 FROM document_steps s
               WHERE s.mission_id = d.mission_id AND s.document_id = d.document_id
                 AND s.step IN ('parse', 'ocr', 'pii') AND s.result->>'parsedKey' = $2))
        LIMIT 1`,

@@ -265,6 +265,13 @@ export const migrations: readonly Migration[] = [
       ${sectionTables.map(missionIsolationSql).join('\n')}
     `,
   },
+  {
+    version: 9,
+    name: 'updates queued while the previous version is still processed',
+    sql: `
+      ALTER TABLE documents ADD COLUMN queued_update jsonb;
+    `,
+  },
 ];
 
 /**

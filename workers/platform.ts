@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { Admission } from '../api/admission';
+import { Admission, startIngestRun } from '../api/admission';
 import { createApp } from '../api/app';
 import { SearchService } from '../api/search';
 import { VerificationDesk } from '../api/verification';
@@ -134,6 +134,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     // Runs must be able to carry MissionId and the other search attributes on any cluster.
     await ensureNamespace(connection, config.TEMPORAL_NAMESPACE);
 
+    const workflowQueue = workflowTaskQueue(config.TASK_QUEUE_PREFIX);
     const ingestActivities = createIngestActivities({
       documents,
       sections,
@@ -149,6 +150,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       embedBatchSize: config.EMBEDDINGS_BATCH_SIZE,
       parserMemoryMb: config.PARSER_MEMORY_MB,
       ocrEnvironment: ocrEnvironment(config),
+      startIngest: (document) => startIngestRun(client, workflowQueue, document),
       llmExtractor:
         config.LLM_URL && config.LLM_MODEL
           ? new LlmEntityExtractor({
@@ -199,7 +201,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       blobs,
       cache,
       client,
-      workflowTaskQueue: workflowTaskQueue(config.TASK_QUEUE_PREFIX),
+      workflowTaskQueue: workflowQueue,
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       metrics,
       logger,

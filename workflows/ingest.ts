@@ -180,6 +180,14 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     return steps.joinSections(input, plan.length);
   }
 
+  /**
+   * As the run ends (indexed, rejected or failed, not cancelled): an update queued meanwhile becomes
+   * the next version, with a run of its own. Runs from before queued updates replay without it.
+   */
+  async function handOverQueuedUpdate(): Promise<void> {
+    if (patched('queued-updates')) await local.startQueuedUpdate(input);
+  }
+
   upsertSearchAttributes([{ key: IngestStatusKey, value: 'processing' }]);
   // Assigned once routing is known; the lane can change once more (to ocr).
   let steps: ReturnType<typeof laneActivities>;
@@ -225,6 +233,7 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
         if (decision.decision === 'reject') {
           await local.rejectDocument(input, decision.reason ?? 'rejected by a reviewer');
           upsertSearchAttributes([{ key: IngestStatusKey, value: 'rejected' }]);
+          await handOverQueuedUpdate();
           return {
             ...resultOf(input, progress.lane ?? routing.lane, documentClass),
             status: 'rejected',
@@ -261,6 +270,7 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
 
     progress.step = null;
     upsertSearchAttributes([{ key: IngestStatusKey, value: 'indexed' }]);
+    await handOverQueuedUpdate();
     return {
       ...resultOf(input, progress.lane ?? routing.lane, documentClass),
       status: 'indexed',
@@ -284,6 +294,7 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     log.warn('document failed', { code, message, workflowId: workflowInfo().workflowId });
     await local.markDocumentFailed(input, code, message);
     upsertSearchAttributes([{ key: IngestStatusKey, value: 'failed' }]);
+    await handOverQueuedUpdate();
     // Fail the run too, so the Web UI shows it as failed with the typed cause.
     throw ApplicationFailure.create({ message, type: code, nonRetryable: true, cause: failure ?? undefined });
   }

@@ -94,6 +94,15 @@ export function presentDocument(
     updatedAt: document.updatedAt,
     indexedAt: document.indexedAt,
     purgedAt: document.purgedAt,
+    // Bytes that wait for this version's run to end, then become the next version.
+    queuedUpdate: document.queuedUpdate
+      ? {
+          sha256: document.queuedUpdate.sha256,
+          sizeBytes: document.queuedUpdate.sizeBytes,
+          mediaType: document.queuedUpdate.mediaType,
+          queuedAt: document.queuedUpdate.queuedAt,
+        }
+      : null,
     ...(steps ? { steps } : {}),
   };
 }

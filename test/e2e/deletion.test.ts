@@ -1,6 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { startEmbeddingServer, type EmbeddingServer } from '../support/embedding-server';
+import { withEmbeddingServer } from '../support/embedding-server';
 import { request, search, waitForDocument } from '../support/http';
 import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
@@ -11,17 +11,10 @@ let stack: TestStack;
 let mission: string;
 // A real embeddings endpoint the test can make hang, to hold a step in flight; it answers the same
 // vectors as the default embedder, at its default dimension.
-let embeddings: EmbeddingServer;
-
-beforeAll(async () => {
-  embeddings = await startEmbeddingServer(384);
-});
-afterAll(async () => {
-  await embeddings?.close();
-});
+const embeddings = withEmbeddingServer();
 withMissionStack(
   ['deletion'],
-  () => ({ env: embeddings.env }),
+  () => ({ env: embeddings().env }),
   (started, [id]) => {
     stack = started;
     mission = id as string;
@@ -160,10 +153,10 @@ it('deleting what does not exist answers 404 and changes nothing', async () => {
 });
 
 it('a document deleted while a step is in flight is purged only after its run has stopped, and nothing of it stays', async () => {
-  embeddings.behaviour = () => 'hang';
+  embeddings().behaviour = () => 'hang';
   let documentId = '';
   try {
-    const asked = embeddings.requests.length;
+    const asked = embeddings().requests.length;
     const accepted = await request<{ documentId: string; workflowId: string }>(
       stack.baseUrl,
       'POST',
@@ -173,7 +166,7 @@ it('a document deleted while a step is in flight is purged only after its run ha
     expect(accepted.status).toBe(202);
     documentId = accepted.body.documentId;
     const ingestWorkflowId = accepted.body.workflowId;
-    await until(async () => embeddings.requests.length > asked, 30_000, 'the embed step to be in flight');
+    await until(async () => embeddings().requests.length > asked, 30_000, 'the embed step to be in flight');
 
     const deleted = await request<{ workflowId: string }>(
       stack.baseUrl,
@@ -198,7 +191,7 @@ it('a document deleted while a step is in flight is purged only after its run ha
       ingestRun.closeTime?.getTime() ?? Infinity,
     );
   } finally {
-    embeddings.behaviour = () => 'answer';
+    embeddings().behaviour = () => 'answer';
   }
   expect(await rowCounts(documentId)).toEqual({ chunks: 0, steps: 0 });
   const tombstone = await stack.platform.documents.get(mission, documentId);

@@ -1,3 +1,4 @@
+import { withEmbeddingServer } from '../support/embedding-server';
 import { request, search, waitForDocument } from '../support/http';
 import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
@@ -5,11 +6,17 @@ import { until } from '../support/wait';
 
 let stack: TestStack;
 let mission: string;
-
-withMissionStack(['update'], {}, (started, [id]) => {
-  stack = started;
-  mission = id as string;
-});
+// A real embeddings endpoint that can hold a version's run at its embed step; it answers the same
+// vectors as the default embedder, at its default dimension.
+const embeddings = withEmbeddingServer();
+withMissionStack(
+  ['update'],
+  () => ({ env: embeddings().env }),
+  (started, [id]) => {
+    stack = started;
+    mission = id as string;
+  },
+);
 
 interface Admitted {
   documentId: string;
@@ -86,22 +93,70 @@ it('new text under an external id replaces the document: the new version in sear
   expect(again.body).toMatchObject({ duplicate: true });
 });
 
-it('an update sent while the previous version is still processed is refused with 409, and loses nothing', async () => {
-  const first = await submit('Alan Turing drafted the saffron ledger in Valparaiso.', 'field-report-8');
-  const tooSoon = await submit('Alan Turing rewrote the saffron ledger twice.', 'field-report-8');
-  const document = await waitForDocument(stack.baseUrl, mission, first.body.documentId);
-  if (tooSoon.status === 409) {
-    expect(tooSoon.body.code).toBe('update_in_progress');
-    expect(tooSoon.headers.get('retry-after')).toBe('5');
-    expect(document).toMatchObject({ status: 'indexed' });
-    expect((await search(stack.baseUrl, mission, 'drafted saffron')).body.results[0]?.documentId).toBe(
-      first.body.documentId,
+it('updates sent while the previous version is processed are queued; the latest becomes the next version when that run ends', async () => {
+  embeddings().behaviour = () => 'hang';
+  const asked = embeddings().requests.length;
+  let first: Awaited<ReturnType<typeof submit>>;
+  try {
+    first = await submit('Alan Turing drafted the saffron ledger in Valparaiso.', 'field-report-8');
+    expect(first.status).toBe(202);
+    await until(
+      async () => embeddings().requests.length > asked,
+      30_000,
+      'version 1 to be at its embed step',
     );
-  } else {
-    // The first run had already finished: the update was accepted as version 2.
-    expect(tooSoon.status).toBe(202);
-    expect(tooSoon.body.workflowId).toMatch(/:v2$/);
+
+    const second = await submit('Alan Turing rewrote the saffron ledger twice.', 'field-report-8');
+    expect(second.status).toBe(202);
+    expect(second.body).toMatchObject({ status: 'queued', duplicate: false });
+    expect(second.body.workflowId).toBe(`${first.body.workflowId}:v2`);
+    const third = await submit(
+      'Alan Turing burned the saffron ledger and kept the quince one.',
+      'field-report-8',
+    );
+    expect(third.body).toMatchObject({ status: 'queued', workflowId: second.body.workflowId });
+
+    const waiting = await request<{
+      status: string;
+      contentVersion: number;
+      queuedUpdate: { sha256: string };
+    }>(stack.baseUrl, 'GET', `/v1/missions/${mission}/documents/${first.body.documentId}`);
+    expect(waiting.body).toMatchObject({ status: 'processing', contentVersion: 1 });
+    expect(waiting.body.queuedUpdate).not.toBeNull();
+  } finally {
+    embeddings().behaviour = () => 'answer';
+    embeddings().release();
   }
+
+  // Version 1's run ends and hands over: the latest update is version 2, with a run of its own.
+  const documentId = first.body.documentId;
+  await until(
+    async () => {
+      const current = await stack.platform.documents.get(mission, documentId);
+      return current?.contentVersion === 2 && current.status === 'indexed';
+    },
+    60_000,
+    'the queued update to be indexed as version 2',
+  );
+  const indexed = await stack.platform.documents.get(mission, documentId);
+  expect(indexed?.queuedUpdate).toBeNull();
+  expect((await search(stack.baseUrl, mission, 'burned quince')).body.results[0]?.documentId).toBe(
+    documentId,
+  );
+  expect(
+    (await search(stack.baseUrl, mission, 'rewrote twice')).body.results.map((result) => result.text),
+  ).not.toContain('Alan Turing rewrote the saffron ledger twice.');
+  await until(
+    async () => (await chunkVersions(documentId)).join() === '2',
+    30_000,
+    'version 1 chunks removed',
+  );
+  // The bytes of the update that was replaced while queued are removed with version 1's.
+  await until(
+    async () => (await stack.platform.documents.get(mission, documentId))?.supersededBlobKeys.length === 0,
+    30_000,
+    'superseded blobs removed',
+  );
   const invalid = await request<{ code: string }>(
     stack.baseUrl,
     'POST',

@@ -310,11 +310,15 @@ describe.each(backends)('relational stores on $name', (backend) => {
   });
 
   describe('DocumentStore updates by external id', () => {
-    const update = (text: string, externalId = 'report-7'): NewDocument => ({
-      ...newDocument('alpha', text),
-      documentId: documentIdForExternal('alpha', externalId),
-      externalId,
-    });
+    const update = (text: string, externalId = 'report-7'): NewDocument => {
+      const documentId = documentIdForExternal('alpha', externalId);
+      return {
+        ...newDocument('alpha', text),
+        documentId,
+        workflowId: ingestWorkflowId('alpha', documentId),
+        externalId,
+      };
+    };
 
     it('new bytes under an external id become the next version; search swaps versions atomically', async () => {
       const first = update('the first edition speaks of amber tides');
@@ -362,13 +366,54 @@ describe.each(backends)('relational stores on $name', (backend) => {
       expect((await documents.get('alpha', second.documentId))?.supersededBlobKeys).toEqual([]);
     });
 
-    it('the same bytes again are a duplicate; an update while a version is processed is refused', async () => {
+    it('the same bytes again are a duplicate; updates while a version is processed are queued, the latest kept', async () => {
       const first = update('one version at a time', 'report-8');
-      await documents.admit(first);
+      const admitted = await documents.admit(first);
       expect((await documents.admit(first)).created).toBe(false);
-      await expect(documents.admit(update('a second version too soon', 'report-8'))).rejects.toMatchObject({
-        code: 'update_in_progress',
+
+      const second = update('a second version too soon', 'report-8');
+      const queued = await documents.admit(second);
+      expect(queued).toMatchObject({ created: false, queued: true });
+      expect(queued.document).toMatchObject({ contentVersion: 1, sha256: first.sha256 });
+      expect(queued.document.queuedUpdate).toMatchObject({ sha256: second.sha256, blobKey: second.blobKey });
+      expect(await documents.blobInUse('alpha', second.blobKey)).toBe(true);
+
+      // A later update replaces the queued one; the replaced bytes join the superseded blobs.
+      const third = update('a third version, the one that counts', 'report-8');
+      const replaced = await documents.admit(third);
+      expect(replaced.document.queuedUpdate?.sha256).toBe(third.sha256);
+      expect(replaced.document.supersededBlobKeys).toEqual([second.blobKey]);
+      expect(await documents.blobInUse('alpha', second.blobKey)).toBe(false);
+
+      // Only the run of the current version hands it over, once, and again idempotently.
+      const firstRun = admitted.document.workflowId;
+      expect(await documents.takeQueuedUpdate('alpha', first.documentId, `${firstRun}:v9`)).toBeNull();
+      const next = await documents.takeQueuedUpdate('alpha', first.documentId, firstRun);
+      expect(next).toMatchObject({
+        contentVersion: 2,
+        sha256: third.sha256,
+        status: 'received',
+        queuedUpdate: null,
       });
+      expect(next?.workflowId).toBe(`${firstRun}:v2`);
+      expect(next?.supersededBlobKeys.sort()).toEqual([first.blobKey, second.blobKey].sort());
+      expect(await documents.takeQueuedUpdate('alpha', first.documentId, firstRun)).toMatchObject({
+        contentVersion: 2,
+      });
+      expect(
+        await documents.takeQueuedUpdate('alpha', first.documentId, next?.workflowId as string),
+      ).toBeNull();
+    });
+
+    it('a deletion drops the queued update and hands its bytes to the purge', async () => {
+      const first = update('kept until deleted', 'report-9');
+      await documents.admit(first);
+      const queued = update('queued, then deleted with the document', 'report-9');
+      await documents.admit(queued);
+      const started = await documents.beginDeletion('alpha', first.documentId);
+      expect(started?.blobKeys).toContain(queued.blobKey);
+      expect((await documents.get('alpha', first.documentId))?.queuedUpdate).toBeNull();
+      expect(await documents.listQueuedUpdates('alpha')).toEqual([]);
     });
 
     it('two external ids may hold the same bytes as two documents', async () => {

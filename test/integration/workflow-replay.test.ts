@@ -31,6 +31,7 @@ describe('recorded workflow histories', () => {
       'ingest-cancelled-by-deletion.json',
       'ingest-deep-sections.json',
       'ingest-failed.json',
+      'ingest-handing-over-update.json',
       'ingest-indexed-with-entities.json',
       'ingest-indexed.json',
       'ingest-rejected-at-deadline.json',

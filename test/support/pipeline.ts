@@ -66,6 +66,10 @@ export async function openInProcessPipeline(
     vectors: new PgVectorStore(sql),
     cache,
     graph: new SqlGraphStore(sql),
+    // Nothing here admits updates, so no run ever hands one over.
+    startIngest: async () => {
+      throw new Error('this pipeline starts no runs: it has no Temporal client');
+    },
     embedder: new LexicalEmbedder(64),
     logger,
     metrics: createMetrics(),

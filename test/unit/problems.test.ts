@@ -22,7 +22,7 @@ async function answerFor(code: ErrorCode) {
   }
 }
 
-it.each(['update_in_progress', 'deletion_in_progress', 'not_ready'] as const)(
+it.each(['deletion_in_progress', 'not_ready'] as const)(
   '%s, a state that clears by itself, says when to send again (Retry-After)',
   async (code) => {
     const answer = await answerFor(code);
