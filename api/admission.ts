@@ -247,7 +247,9 @@ export class Admission {
       pending.push(...(await this.deps.documents.listUnstarted(mission.missionId)));
     }
     let started = 0;
-    for (const document of pending) {
+    // A handed-over update is also `received`, so it is listed twice: start each run once.
+    const byRun = new Map(pending.map((document) => [document.workflowId, document]));
+    for (const document of byRun.values()) {
       try {
         await this.startRun(document);
         started++;
@@ -258,8 +260,7 @@ export class Admission {
         );
       }
     }
-    if (pending.length > 0)
-      this.deps.logger.info({ pending: pending.length, started }, 'resumed accepted documents');
+    if (byRun.size > 0) this.deps.logger.info({ pending: byRun.size, started }, 'resumed accepted documents');
     return started;
   }
 }

@@ -60,6 +60,8 @@ export interface Platform {
   client: Client;
   /** Every activity, wired to this platform's stores: what a worker started elsewhere would run. */
   activities: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** How documents are accepted and their runs started (and resumed). */
+  admission: Admission;
   stop(): Promise<void>;
 }
 
@@ -282,7 +284,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cleanups.push(async () => clearInterval(resumeTimer));
     }
 
-    return { apiPort: server?.port ?? null, sql, stores, documents, metrics, client, activities, stop };
+    return {
+      apiPort: server?.port ?? null,
+      sql,
+      stores,
+      documents,
+      metrics,
+      client,
+      activities,
+      admission,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

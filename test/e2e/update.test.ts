@@ -168,3 +168,40 @@ it('updates sent while the previous version is processed are queued; the latest 
   );
   expect([invalid.status, invalid.body.code]).toEqual([400, 'invalid_request']);
 });
+
+it('an update left queued by a run that ended without handing it over is started by the sweep', async () => {
+  const first = await submit('Barbara Liskov mapped the cobalt harbour.', 'field-report-9');
+  expect((await waitForDocument(stack.baseUrl, mission, first.body.documentId)).status).toBe('indexed');
+  const documentId = first.body.documentId;
+  await until(
+    async () =>
+      (await stack.platform.client.workflow.getHandle(first.body.workflowId).describe()).status.name ===
+      'COMPLETED',
+    30_000,
+    'version 1 run to close',
+  );
+  // As a run from before queued updates, or one that crashed at its end, would leave it.
+  const bytes = Buffer.from('Barbara Liskov remapped the cobalt harbour at dawn.');
+  const blob = await stack.platform.stores.blobs.putBytes(bytes, mission);
+  const current = await stack.platform.documents.get(mission, documentId);
+  await stack.platform.documents.queueUpdate({
+    ...(current as NonNullable<typeof current>),
+    sha256: blob.sha256,
+    sizeBytes: blob.sizeBytes,
+    blobKey: blob.key,
+  });
+
+  expect(await stack.platform.admission.resumeUnstarted()).toBe(1);
+  await until(
+    async () => {
+      const now = await stack.platform.documents.get(mission, documentId);
+      return now?.contentVersion === 2 && now.status === 'indexed';
+    },
+    60_000,
+    'the swept update to be indexed as version 2',
+  );
+  expect((await search(stack.baseUrl, mission, 'remapped dawn')).body.results[0]?.documentId).toBe(
+    documentId,
+  );
+  expect(await stack.platform.admission.resumeUnstarted()).toBe(0);
+});
