@@ -242,12 +242,13 @@ export class QdrantVectorStore implements VectorStore {
   }
 
   /**
-   * Qdrant's version endpoint (GET /): the server answers over HTTP. Bounded here, because the
-   * client's own request timeout (5 minutes unless `timeoutMs`) is meant for large writes.
+   * The collection list (GET /collections): the server answers and takes the API key, as every
+   * call the store makes needs it to. Bounded here, because the client's own request timeout
+   * (5 minutes unless `timeoutMs`) is meant for large writes.
    */
   async ping(): Promise<void> {
     await withDeadline(
-      this.request('version check (GET /)', undefined, () => this.client.versionInfo()),
+      this.request('collection list (GET /collections)', undefined, () => this.client.getCollections()),
       pingTimeoutMs,
       'Qdrant',
     );

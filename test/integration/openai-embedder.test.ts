@@ -153,11 +153,9 @@ it('refuses an answer with a different number of vectors than inputs', async () 
 
 it('gives up on an endpoint that does not answer within the timeout, retryably', async () => {
   server.behaviour = () => 'hang';
-  const started = Date.now();
   const failure = await failureOf(embedderFor(server.url, { timeoutMs: 300 }).embed(['text']));
   expect(failure).not.toBeInstanceOf(ApplicationFailure);
   expect(failure.name).toMatch(/TimeoutError|AbortError/);
-  expect(Date.now() - started).toBeLessThan(5000);
 });
 
 describe('LexicalEmbedder', () => {
