@@ -157,7 +157,12 @@ export class Admission {
     doc: NewDocument,
   ): Promise<{ created: boolean; document: DocumentRecord; queued: boolean } | null> {
     const current = await this.deps.documents.get(doc.missionId, doc.documentId);
-    if (!current || current.sha256 === doc.sha256 || current.status === 'deleted') return null;
+    if (!current || current.status === 'deleted') return null;
+    if (current.sha256 === doc.sha256) {
+      // The current bytes again, after an update was queued: the last word wins, and it is these.
+      if (current.queuedUpdate) await this.deps.documents.dropQueuedUpdate(doc.missionId, doc.documentId);
+      return null;
+    }
     if (!(await this.isRunning(current.workflowId))) return null;
     return { created: false, document: await this.deps.documents.queueUpdate(doc), queued: true };
   }

@@ -294,6 +294,21 @@ export class DocumentStore {
   }
 
   /**
+   * The current version's bytes were sent again after an update was queued: the latest word is
+   * the current version, so the queued update is dropped (its bytes join the superseded blobs).
+   */
+  async dropQueuedUpdate(missionId: string, documentId: string): Promise<void> {
+    await this.scoped(missionId).query(
+      `UPDATE documents SET
+         superseded_blob_keys = CASE WHEN queued_update->>'blobKey' = blob_key THEN superseded_blob_keys
+           ELSE superseded_blob_keys || ARRAY[queued_update->>'blobKey'] END,
+         queued_update = NULL, updated_at = now()
+       WHERE mission_id = $1 AND document_id = $2 AND queued_update IS NOT NULL`,
+      [missionId, documentId],
+    );
+  }
+
+  /**
    * Called as the run `endingWorkflowId` ends: its queued update becomes the next content version
    * (answered, for its run to be started). Idempotent: asked again by the same run after the update
    * was made, it answers that version again; asked by any other run, or with nothing queued, null.

@@ -169,6 +169,33 @@ it('updates sent while the previous version is processed are queued; the latest 
   expect([invalid.status, invalid.body.code]).toEqual([400, 'invalid_request']);
 });
 
+it('the current version sent again after an update was queued cancels that update: last word wins', async () => {
+  embeddings().behaviour = () => 'hang';
+  const asked = embeddings().requests.length;
+  const original = 'Frances Allen charted the juniper shoals.';
+  let first: Awaited<ReturnType<typeof submit>>;
+  try {
+    first = await submit(original, 'field-report-10');
+    await until(
+      async () => embeddings().requests.length > asked,
+      30_000,
+      'version 1 to be at its embed step',
+    );
+    expect((await submit('Frances Allen erased the juniper shoals.', 'field-report-10')).body).toMatchObject({
+      status: 'queued',
+    });
+    const again = await submit(original, 'field-report-10');
+    expect(again.body).toMatchObject({ duplicate: true, workflowId: first.body.workflowId });
+  } finally {
+    embeddings().behaviour = () => 'answer';
+    embeddings().release();
+  }
+  await stack.platform.client.workflow.getHandle(first.body.workflowId).result();
+  const settled = await stack.platform.documents.get(mission, first.body.documentId);
+  expect(settled).toMatchObject({ status: 'indexed', contentVersion: 1, queuedUpdate: null });
+  expect(await stack.platform.admission.resumeUnstarted()).toBe(0);
+});
+
 it('an update left queued by a run that ended without handing it over is started by the sweep', async () => {
   const first = await submit('Barbara Liskov mapped the cobalt harbour.', 'field-report-9');
   expect((await waitForDocument(stack.baseUrl, mission, first.body.documentId)).status).toBe('indexed');

@@ -405,6 +405,18 @@ describe.each(backends)('relational stores on $name', (backend) => {
       ).toBeNull();
     });
 
+    it('the current bytes sent again after an update was queued drop the queued update', async () => {
+      const first = update('the version that stays', 'report-10');
+      await documents.admit(first);
+      const queued = update('an update changed back before it ran', 'report-10');
+      await documents.admit(queued);
+      await documents.dropQueuedUpdate('alpha', first.documentId);
+      const current = await documents.get('alpha', first.documentId);
+      expect(current).toMatchObject({ contentVersion: 1, sha256: first.sha256, queuedUpdate: null });
+      expect(current?.supersededBlobKeys).toEqual([queued.blobKey]);
+      expect(await documents.takeQueuedUpdate('alpha', first.documentId, first.workflowId)).toBeNull();
+    });
+
     it('a deletion drops the queued update and hands its bytes to the purge', async () => {
       const first = update('kept until deleted', 'report-9');
       await documents.admit(first);
