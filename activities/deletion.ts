@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type WorkflowClient } from '@temporalio/client';
+import type { WorkflowClient } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DeletionInput } from '../domain/documents';
+import { isRunOpen } from '../temporal/runs';
 import type { Logger } from '../observability/logger';
 import type { BlobStore } from '../stores/blobs';
 import type { SearchCache } from '../stores/cache';
@@ -57,16 +58,8 @@ export function createDeletionActivities(deps: DeletionDependencies) {
      * A run that never existed is as good as closed.
      */
     async waitForRunToClose(workflowId: string): Promise<void> {
-      const handle = deps.workflows.getHandle(workflowId);
       const context = Context.current();
-      for (;;) {
-        try {
-          const run = await handle.describe();
-          if (run.status.name !== 'RUNNING') return;
-        } catch (error) {
-          if (error instanceof WorkflowNotFoundError) return;
-          throw error;
-        }
+      while (await isRunOpen(deps.workflows, workflowId)) {
         context.heartbeat();
         // Rejects if this deletion is itself cancelled.
         await context.sleep(deps.runPollMs ?? 1_000);

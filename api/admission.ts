@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { deletionWorkflowId, ingestWorkflowId, type DocumentStatus } from '../domain/documents';
 import { MissionflowError } from '../domain/errors';
 import { IngestStatusKey, MissionIdKey } from '../domain/search-attributes';
@@ -11,6 +11,7 @@ import type { SearchCache } from '../stores/cache';
 import type { CartridgeStore, CartridgeVersion } from '../stores/cartridges';
 import type { DocumentRecord, DocumentStore, NewDocument } from '../stores/documents';
 import { documentIdFor, documentIdForExternal } from '../stores/ids';
+import { isRunOpen } from '../temporal/runs';
 import type { deleteDocument } from '../workflows/deletion';
 import type { ingestDocument } from '../workflows/ingest';
 
@@ -163,19 +164,8 @@ export class Admission {
       if (current.queuedUpdate) await this.deps.documents.dropQueuedUpdate(doc.missionId, doc.documentId);
       return null;
     }
-    if (!(await this.isRunning(current.workflowId))) return null;
+    if (!(await isRunOpen(this.deps.client.workflow, current.workflowId))) return null;
     return { created: false, document: await this.deps.documents.queueUpdate(doc), queued: true };
-  }
-
-  private async isRunning(workflowId: string): Promise<boolean> {
-    return this.deps.client.workflow
-      .getHandle(workflowId)
-      .describe()
-      .then((run) => run.status.name === 'RUNNING')
-      .catch((error: unknown) => {
-        if (error instanceof WorkflowNotFoundError) return false;
-        throw error;
-      });
   }
 
   /**
@@ -235,7 +225,7 @@ export class Admission {
     for (const mission of await this.deps.cartridges.listMissions()) {
       for (const document of await this.deps.documents.listQueuedUpdates(mission.missionId)) {
         try {
-          if (await this.isRunning(document.workflowId)) continue;
+          if (await isRunOpen(this.deps.client.workflow, document.workflowId)) continue;
           const next = await this.deps.documents.takeQueuedUpdate(
             document.missionId,
             document.documentId,

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { progressQuery, type IngestProgress } from '../workflows/verification';
+import { withDeadline } from '../stores/deadline';
 
 /**
  * What a run is doing right now, read from Temporal itself rather than from the document row: the
@@ -108,19 +109,10 @@ export async function readRunProgress(
   return { ...base, state: 'running', step: known?.step ?? null, lane: null, review: known?.review ?? null };
 }
 
-async function queryWithin<T>(query: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      query,
-      new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), ms);
-      }),
-    ]);
-  } catch {
-    // A run recorded before the progress query existed, or no worker to answer: describe still can.
-    return null;
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * The run's answer, or null when it gives none in time: no worker to answer, or a run recorded
+ * before the query existed (describe still can say where it is).
+ */
+function queryWithin<T>(query: Promise<T>, ms: number): Promise<T | null> {
+  return withDeadline(query, ms, 'the progress query').catch(() => null);
 }
