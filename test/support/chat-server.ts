@@ -1,5 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from './loopback';
+import { jsonPostServer, listenOnLoopback } from './loopback';
+
+interface ChatRequestBody {
+  model: string;
+  messages: ChatRequestLog['messages'];
+  response_format?: unknown;
+}
 
 export interface ChatRequestLog {
   model: string;
@@ -27,40 +32,27 @@ export async function startChatServer(): Promise<ChatServer> {
     answer: () => '{"entities":[]}',
     close: async () => undefined,
   };
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let raw = '';
-    req.on('data', (piece: Buffer) => (raw += piece.toString()));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-        res.writeHead(404).end();
-        return;
-      }
-      const body = JSON.parse(raw) as {
-        model: string;
-        messages: ChatRequestLog['messages'];
-        response_format?: unknown;
-      };
-      const logged: ChatRequestLog = {
+  const server = jsonPostServer<ChatRequestBody>('/v1/chat/completions', (body, req, res) => {
+    const logged: ChatRequestLog = {
+      model: body.model,
+      messages: body.messages,
+      responseFormat: body.response_format ?? null,
+      authorization: req.headers.authorization ?? null,
+    };
+    state.requests.push(logged);
+    const answer = state.answer(logged);
+    if (typeof answer === 'number') {
+      res.writeHead(answer, { 'content-type': 'application/json' }).end('{"error":{"message":"scripted"}}');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: `chat-${state.requests.length}`,
+        object: 'chat.completion',
         model: body.model,
-        messages: body.messages,
-        responseFormat: body.response_format ?? null,
-        authorization: req.headers.authorization ?? null,
-      };
-      state.requests.push(logged);
-      const answer = state.answer(logged);
-      if (typeof answer === 'number') {
-        res.writeHead(answer, { 'content-type': 'application/json' }).end('{"error":{"message":"scripted"}}');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          id: `chat-${state.requests.length}`,
-          object: 'chat.completion',
-          model: body.model,
-          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: answer } }],
-        }),
-      );
-    });
+        choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: answer } }],
+      }),
+    );
   });
   const listening = await listenOnLoopback(server);
   state.url = `${listening.origin}/v1`;

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { lexicalEmbedding } from '../../domain/lexical-embedding';
-import { listenOnLoopback } from './loopback';
+import { jsonPostServer, listenOnLoopback } from './loopback';
 
 export interface EmbeddingRequestLog {
   model: string;
@@ -50,30 +50,21 @@ export async function startEmbeddingServer(dimensions: number): Promise<Embeddin
     },
     close: async () => undefined,
   };
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let raw = '';
-    req.on('data', (piece: Buffer) => (raw += piece.toString()));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/embeddings') {
-        res.writeHead(404).end();
-        return;
-      }
-      const body = JSON.parse(raw) as { model: string; input: string[] };
-      const index = state.requests.length;
-      state.requests.push({ model: body.model, input: body.input });
-      const action = state.behaviour(index);
-      if (action === 'hang') {
-        hanging.push({ res, body });
-        return;
-      }
-      if (typeof action === 'number') {
-        res
-          .writeHead(action, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ error: { message: 'scripted' } }));
-        return;
-      }
-      setTimeout(() => answer(res, body), state.delayMs);
-    });
+  const server = jsonPostServer<{ model: string; input: string[] }>('/v1/embeddings', (body, req, res) => {
+    const index = state.requests.length;
+    state.requests.push({ model: body.model, input: body.input });
+    const action = state.behaviour(index);
+    if (action === 'hang') {
+      hanging.push({ res, body });
+      return;
+    }
+    if (typeof action === 'number') {
+      res
+        .writeHead(action, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'scripted' } }));
+      return;
+    }
+    setTimeout(() => answer(res, body), state.delayMs);
   });
   const listening = await listenOnLoopback(server);
   state.url = `${listening.origin}/v1`;

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -19,4 +19,25 @@ export async function listenOnLoopback(server: Server): Promise<{ origin: string
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A scripted endpoint's server: a POST to `path` has its JSON body read and passed to `handle`;
+ * anything else is answered 404.
+ */
+export function jsonPostServer<T>(
+  path: string,
+  handle: (body: T, req: IncomingMessage, res: ServerResponse) => void,
+): Server {
+  return createServer((req, res) => {
+    let raw = '';
+    req.on('data', (piece: Buffer) => (raw += piece.toString()));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== path) {
+        res.writeHead(404).end();
+        return;
+      }
+      handle(JSON.parse(raw) as T, req, res);
+    });
+  });
 }
