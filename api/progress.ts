@@ -2,7 +2,6 @@ import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { progressQuery, type IngestProgress } from '../workflows/verification';
-import { withDeadline } from '../stores/deadline';
 
 /**
  * What a run is doing right now, read from Temporal itself rather than from the document row: the
@@ -71,7 +70,7 @@ export async function readRunProgress(
   };
   if (runStatus !== 'RUNNING') return base;
 
-  const known = await queryWithin(handle.query(progressQuery), queryTimeoutMs);
+  const known = await queryWithin(client, () => handle.query(progressQuery), queryTimeoutMs);
   const activity = description.raw.pendingActivities?.[0];
   if (activity) {
     const scheduled = optionalTsToMs(activity.scheduledTime);
@@ -111,8 +110,9 @@ export async function readRunProgress(
 
 /**
  * The run's answer, or null when it gives none in time: no worker to answer, or a run recorded
- * before the query existed (describe still can say where it is).
+ * before the query existed (describe still can say where it is). The time limit is the call's own
+ * gRPC deadline, so the call ends with it rather than outliving the request.
  */
-function queryWithin<T>(query: Promise<T>, ms: number): Promise<T | null> {
-  return withDeadline(query, ms, 'the progress query').catch(() => null);
+function queryWithin<T>(client: Client, query: () => Promise<T>, ms: number): Promise<T | null> {
+  return client.withDeadline(Date.now() + ms, query).catch(() => null);
 }

@@ -274,14 +274,20 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     // Documents accepted while Temporal could not be reached start as soon as it can: now, then
     // every half minute. A failure here is logged, never fatal.
     if (roles.api) {
+      let resuming: Promise<unknown> = Promise.resolve();
       const resume = () =>
-        admission
+        (resuming = admission
           .resumeUnstarted()
-          .catch((error: unknown) => logger.warn({ err: error }, 'could not resume documents'));
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not resume documents')));
       await resume();
       const resumeTimer = setInterval(() => void resume(), 30_000);
       resumeTimer.unref();
-      cleanups.push(async () => clearInterval(resumeTimer));
+      // A sweep still under way finishes before the Temporal connection closes: a call cut off by
+      // the close is retried by the client on a closed channel, which throws outside any caller.
+      cleanups.push(async () => {
+        clearInterval(resumeTimer);
+        await resuming;
+      });
     }
 
     return {
