@@ -2,17 +2,18 @@
 # missionflow's image: the API and every worker run from it (docker-compose.yml picks the process
 # with `node dist/workers/run.js api | workflows | lane <lane>`).
 
-# The Node version the project is developed and tested on (package.json: engines).
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# The Node version the project is developed and tested on (package.json: engines, and the `node`
+# package that brings the same runtime to `npm start` and `npm test` on machines with an older one).
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # ---------------------------------------------------------------- build: compile, then drop dev deps
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 
 COPY package.json package-lock.json ./
-# --ignore-scripts: the developers' npm (11) runs no dependency install scripts unless package.json
-# approves them, and none is needed (Temporal's core bridge ships prebuilt binaries). The image's npm
-# (10) would run them all, and @parcel/watcher's would try to compile native code here.
+# --ignore-scripts: none is needed here (Temporal's core bridge ships prebuilt binaries, and the
+# image already has Node 24, so the `node` package's preinstall, the only approved script, has
+# nothing to do). Every other dependency's script is denied in package.json (allowScripts).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
 COPY . .
