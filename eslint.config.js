@@ -69,4 +69,38 @@ module.exports = tseslint.config(
       ],
     },
   },
+  {
+    // The layers run one way: HTTP (api) and workers call the application (services), which calls
+    // activities' neighbours (adapters), stores and the domain; nothing below reaches back up.
+    files: ['services/**/*.ts', 'adapters/**/*.ts', 'stores/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(\\.\\./)*(api|workers)/',
+              message: 'the application, adapters and stores never import the HTTP layer or the workers',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['adapters/**/*.ts', 'stores/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(\\.\\./)*(api|workers|services|activities)/',
+              message: 'adapters and stores are called by the layers above and never import them',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

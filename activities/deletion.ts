@@ -4,11 +4,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DeletionInput } from '../domain/documents';
 import { isRunOpen } from '../temporal/runs';
 import type { Logger } from '../observability/logger';
-import type { BlobStore } from '../stores/blobs';
-import type { SearchCache } from '../stores/cache';
-import type { DocumentStore } from '../stores/documents';
-import type { GraphStore } from '../stores/graph';
-import type { VectorStore } from '../stores/vectors';
+import type { BlobStore } from '../stores/blobs/blob-store';
+import type { SearchCache } from '../stores/cache/search-cache';
+import type { DocumentStore } from '../stores/relational/documents';
+import type { GraphStore } from '../stores/graph/graph-store';
+import type { VectorStore } from '../stores/vectors/vector-store';
 
 export interface DeletionDependencies {
   documents: DocumentStore;

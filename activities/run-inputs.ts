@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Cartridge } from '../domain/cartridge';
 import type { IngestInput } from '../domain/documents';
-import type { CartridgeStore } from '../stores/cartridges';
-import type { DocumentRecord, DocumentStore } from '../stores/documents';
+import type { CartridgeStore } from '../stores/relational/cartridges';
+import type { DocumentRecord, DocumentStore } from '../stores/relational/documents';
 
 /**
  * What every activity of a document's run starts from: the document and the cartridge version the

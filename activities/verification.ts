@@ -7,10 +7,10 @@ import {
   type ReviewReason,
 } from '../domain/verification';
 import type { Logger } from '../observability/logger';
-import type { SearchCache } from '../stores/cache';
-import type { CartridgeStore } from '../stores/cartridges';
-import type { DocumentStore } from '../stores/documents';
-import type { VerificationStore } from '../stores/verification';
+import type { SearchCache } from '../stores/cache/search-cache';
+import type { CartridgeStore } from '../stores/relational/cartridges';
+import type { DocumentStore } from '../stores/relational/documents';
+import type { VerificationStore } from '../stores/relational/verification';
 import { requireDocument, requirePinnedCartridge } from './run-inputs';
 
 export interface VerificationDependencies {

@@ -2,7 +2,13 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { goInstallCached, isExecutable, missionflowCacheDir, onPath, type Say } from './tools';
+import {
+  goInstallCached,
+  isExecutable,
+  missionflowCacheDir,
+  onPath,
+  type Say,
+} from '../adapters/executables';
 
 export { isExecutable };
 

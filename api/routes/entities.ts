@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { MissionflowError } from '../../domain/errors';
 import { entityTypePattern } from '../../domain/entities';
-import { graphLimits, type GraphStore } from '../../stores/graph';
-import type { Admission } from '../admission';
+import { graphLimits, type GraphStore } from '../../stores/graph/graph-store';
+import type { Admission } from '../../services/admission';
 import { missionParam, validate } from '../validation';
 
 const entityIdPattern = /^[0-9a-f]{32}$/;

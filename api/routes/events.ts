@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { MissionflowError } from '../../domain/errors';
 import type { Logger } from '../../observability/logger';
-import type { DocumentEvent, DocumentEventStore } from '../../stores/events';
-import type { Admission } from '../admission';
+import type { DocumentEvent, DocumentEventStore } from '../../stores/relational/events';
+import type { Admission } from '../../services/admission';
 import { missionParam } from '../validation';
 
 export interface EventStreamOptions {

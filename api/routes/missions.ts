@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import type { CartridgeStore } from '../../stores/cartridges';
-import type { Admission } from '../admission';
+import type { CartridgeStore } from '../../stores/relational/cartridges';
+import type { Admission } from '../../services/admission';
 import { missionParam } from '../validation';
 
 export function missionRoutes(deps: { admission: Admission; cartridges: CartridgeStore }): Router {

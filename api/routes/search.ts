@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Metrics } from '../../observability/metrics';
-import type { Admission } from '../admission';
-import type { SearchService } from '../search';
+import type { Admission } from '../../services/admission';
+import type { SearchService } from '../../services/search';
 import { missionParam, validate } from '../validation';
 
 const searchBody = z

@@ -8,10 +8,10 @@ import {
   verificationTaskIdPattern,
   verificationTaskStates,
 } from '../../domain/verification';
-import type { VerificationStore, VerificationTask } from '../../stores/verification';
-import type { Admission } from '../admission';
+import type { VerificationStore, VerificationTask } from '../../stores/relational/verification';
+import type { Admission } from '../../services/admission';
 import { missionParam, validate } from '../validation';
-import type { VerificationDesk } from '../verification';
+import type { VerificationDesk } from '../../services/verification';
 
 const listQuery = z
   .object({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../temporal/dev-server';
-import { openPglite } from '../../stores/pglite';
+import { openPglite } from '../../stores/relational/pglite';
 import { testEnv } from '../support/env';
 import { startEmbeddingServer, type EmbeddingServer } from '../support/embedding-server';
 import { filler } from '../support/fixtures';

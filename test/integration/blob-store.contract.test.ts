@@ -11,8 +11,8 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { MissionflowError } from '../../domain/errors';
-import { blobKeyFor, LocalBlobStore, type BlobStore } from '../../stores/blobs';
-import { S3BlobStore } from '../../stores/s3-blobs';
+import { blobKeyFor, LocalBlobStore, type BlobStore } from '../../stores/blobs/blob-store';
+import { S3BlobStore } from '../../stores/blobs/s3-blobs';
 import { freePort } from '../support/services/service';
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blobKeyFor, LocalBlobStore } from '../../stores/blobs';
+import { blobKeyFor, LocalBlobStore } from '../../stores/blobs/blob-store';
 
 // What every blob store must do is in blob-store.contract.test.ts; this file keeps what only the
 // local folder has: its layout on disk and its temporary files.

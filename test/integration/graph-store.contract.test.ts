@@ -3,11 +3,11 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { extractEntities } from '../../domain/entities';
 import { MissionflowError } from '../../domain/errors';
-import { entityIdFor, type DocumentGraph, type GraphStore } from '../../stores/graph';
-import { Neo4jGraphStore } from '../../stores/neo4j-graph';
-import { openPglite, prepareEmbeddedDatabase } from '../../stores/pglite';
-import type { SqlClient } from '../../stores/sql';
-import { SqlGraphStore } from '../../stores/sql-graph';
+import { entityIdFor, type DocumentGraph, type GraphStore } from '../../stores/graph/graph-store';
+import { Neo4jGraphStore } from '../../stores/graph/neo4j-graph';
+import { openPglite, prepareEmbeddedDatabase } from '../../stores/relational/pglite';
+import type { SqlClient } from '../../stores/relational/sql';
+import { SqlGraphStore } from '../../stores/graph/sql-graph';
 import { freePort } from '../support/services/service';
 
 /** What a contract test needs besides the store: raw access to the data behind it. */

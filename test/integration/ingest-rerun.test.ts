@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { ingestInProcess } from '../../activities/ingest';
 import type { IngestInput } from '../../domain/documents';
-import type { DocumentStore } from '../../stores/documents';
-import type { SqlClient } from '../../stores/sql';
+import type { DocumentStore } from '../../stores/relational/documents';
+import type { SqlClient } from '../../stores/relational/sql';
 import { filler } from '../support/fixtures';
 import { openInProcessPipeline, type InProcessPipeline } from '../support/pipeline';
 

@@ -11,7 +11,7 @@ import {
   requireOcrEngine,
   type OcrDocument,
   type OcrEngine,
-} from '../../activities/parsing/ocr';
+} from '../../adapters/ocr/ocr';
 import { makePdf } from '../support/fixtures';
 import { ensureOcrEngine, makeScannedPdf, makeTextImage, makeTextTiff } from '../support/ocr';
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { ApplicationFailure } from '@temporalio/common';
-import { LexicalEmbedder, OpenAiEmbedder } from '../../activities/embedding';
+import { LexicalEmbedder, OpenAiEmbedder } from '../../adapters/embedders';
 import { lexicalEmbedding } from '../../domain/lexical-embedding';
 import { startEmbeddingServer, type EmbeddingServer } from '../support/embedding-server';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { MissionflowError } from '../../domain/errors';
-import { LruSearchCache, type SearchCache } from '../../stores/cache';
-import { RedisSearchCache } from '../../stores/redis-cache';
+import { LruSearchCache, type SearchCache } from '../../stores/cache/search-cache';
+import { RedisSearchCache } from '../../stores/cache/redis-cache';
 import { freePort } from '../support/services/service';
 
 /**

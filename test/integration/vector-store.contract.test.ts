@@ -3,12 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCartridge } from '../../domain/cartridge';
 import { ingestWorkflowId } from '../../domain/documents';
-import { CartridgeStore } from '../../stores/cartridges';
-import { chunkIdFor, DocumentStore } from '../../stores/documents';
-import { migrate } from '../../stores/migrations';
-import { openPglite } from '../../stores/pglite';
-import { QdrantVectorStore } from '../../stores/qdrant-vectors';
-import { PgVectorStore, type VectorStore } from '../../stores/vectors';
+import { CartridgeStore } from '../../stores/relational/cartridges';
+import { chunkIdFor, DocumentStore } from '../../stores/relational/documents';
+import { migrate } from '../../stores/relational/migrations';
+import { openPglite } from '../../stores/relational/pglite';
+import { QdrantVectorStore } from '../../stores/vectors/qdrant-vectors';
+import { PgVectorStore, type VectorStore } from '../../stores/vectors/vector-store';
 import { repoRoot } from '../support/env';
 
 /**

@@ -1,6 +1,6 @@
 import { ZipFile } from 'yazl';
 import { MissionflowError } from '../../domain/errors';
-import { assertZipWithinLimits, type ZipLimits } from '../../activities/parsing/zip-guard';
+import { assertZipWithinLimits, type ZipLimits } from '../../adapters/parsers/zip-guard';
 import { makeDocx, makeDocxBomb } from '../support/fixtures';
 
 type Entry = { name: string; bytes: Buffer; compress?: boolean } | { directory: string };

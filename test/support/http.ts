@@ -1,5 +1,5 @@
 /** Small helpers over real HTTP (global fetch) for the API tests. */
-import type { RunProgress } from '../../api/progress';
+import type { RunProgress } from '../../services/progress';
 
 export interface JsonResponse<T = Record<string, unknown>> {
   status: number;

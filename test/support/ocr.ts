@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import { findOcrEngine } from '../../activities/parsing/ocr';
+import { findOcrEngine } from '../../adapters/ocr/ocr';
 import { ensureDebianPackages, run, which, type Say } from './services/service';
 
 const defaultSay: Say = (message) => process.stderr.write(`[ocr] ${message}\n`);

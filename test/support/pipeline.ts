@@ -1,24 +1,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LexicalEmbedder } from '../../activities/embedding';
+import { LexicalEmbedder } from '../../adapters/embedders';
 import { createIngestActivities } from '../../activities/ingest';
 import { createVerificationActivities } from '../../activities/verification';
 import { ingestWorkflowId, type IngestInput } from '../../domain/documents';
 import { createLogger } from '../../observability/logger';
 import { createMetrics } from '../../observability/metrics';
-import { LocalBlobStore } from '../../stores/blobs';
-import { LruSearchCache } from '../../stores/cache';
-import { CartridgeStore } from '../../stores/cartridges';
-import { DocumentStore } from '../../stores/documents';
-import { SectionStore } from '../../stores/sections';
+import { LocalBlobStore } from '../../stores/blobs/blob-store';
+import { LruSearchCache } from '../../stores/cache/search-cache';
+import { CartridgeStore } from '../../stores/relational/cartridges';
+import { DocumentStore } from '../../stores/relational/documents';
+import { SectionStore } from '../../stores/relational/sections';
 import { documentIdFor } from '../../stores/ids';
 import { readMissionCartridges } from '../../stores/mission-files';
-import { openEmbeddedDatabase } from '../../stores/pglite';
-import type { SqlClient } from '../../stores/sql';
-import { SqlGraphStore } from '../../stores/sql-graph';
-import { PgVectorStore } from '../../stores/vectors';
-import { VerificationStore } from '../../stores/verification';
+import { openEmbeddedDatabase } from '../../stores/relational/pglite';
+import type { SqlClient } from '../../stores/relational/sql';
+import { SqlGraphStore } from '../../stores/graph/sql-graph';
+import { PgVectorStore } from '../../stores/vectors/vector-store';
+import { VerificationStore } from '../../stores/relational/verification';
 import { writeTestMissions } from './missions';
 
 export interface InProcessPipeline {

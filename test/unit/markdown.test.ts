@@ -1,4 +1,4 @@
-import { parseMarkdown } from '../../activities/parsing/markdown';
+import { parseMarkdown } from '../../adapters/parsers/markdown';
 
 it('reads ATX headings with optional closing hashes, and nothing else as a heading', () => {
   const parsed = parseMarkdown(

@@ -8,8 +8,8 @@ import {
   uuidV5,
   type CollectionMode,
   type QdrantVectorStoreOptions,
-} from '../../stores/qdrant-vectors';
-import type { VectorPoint } from '../../stores/vectors';
+} from '../../stores/vectors/qdrant-vectors';
+import type { VectorPoint } from '../../stores/vectors/vector-store';
 import { startFakeQdrant, type FakeCollection, type FakeQdrant } from '../support/fake-qdrant';
 import { freePort } from '../support/services/service';
 

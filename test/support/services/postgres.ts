@@ -3,7 +3,7 @@ import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { applicationRole } from '../../../stores/migrations';
+import { applicationRole } from '../../../stores/relational/migrations';
 import {
   ensureDebianPackages,
   firstExecutable,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { goInstallCached } from '../../../temporal/tools';
+import { goInstallCached } from '../../../adapters/executables';
 import {
   freePort,
   isExecutable,

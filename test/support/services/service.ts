@@ -3,7 +3,7 @@ import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import { isExecutable, missionflowCacheDir, onPath, type Say } from '../../../temporal/tools';
+import { isExecutable, missionflowCacheDir, onPath, type Say } from '../../../adapters/executables';
 
 export { freePort, stopChild as stopProcess } from '../../../temporal/dev-server';
 export { isExecutable };

@@ -1,5 +1,5 @@
-import { missionIdPattern } from '../domain/documents';
-import { MissionflowError } from '../domain/errors';
+import { missionIdPattern } from '../../domain/documents';
+import { MissionflowError } from '../../domain/errors';
 
 /**
  * Opaque token naming a mission's cache generation. Only ever pass back one that `lookup` returned:

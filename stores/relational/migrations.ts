@@ -1,4 +1,4 @@
-import { graphTables, graphTablesSql } from './sql-graph';
+import { graphTables, graphTablesSql } from '../graph/sql-graph';
 import { missionSetting, type SqlClient } from './sql';
 
 export interface Migration {

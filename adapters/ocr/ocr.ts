@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MissionflowError } from '../../domain/errors';
 import type { ParsedDocument } from '../../domain/parsed';
-import { isExecutable, onPath } from '../../temporal/tools';
-import { residentMegabytes } from './sandbox';
+import { isExecutable, onPath } from '../executables';
+import { residentMegabytes } from '../parsers/sandbox';
 
 /**
  * Optical character recognition for the `ocr` lane: scanned PDFs and images become text through

@@ -1,5 +1,5 @@
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
-import { pingTimeoutMs, withDeadline } from './deadline';
+import { pingTimeoutMs, withDeadline } from '../deadline';
 import {
   checkContentVersion,
   checkDepth,
@@ -13,7 +13,7 @@ import {
   type GraphEntity,
   type GraphStore,
   type NeighborEntity,
-} from './graph';
+} from './graph-store';
 
 /**
  * The entity graph in Neo4j (5.26 or later: labels are set with the dynamic `$()` form).

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { missionIdPattern } from '../domain/documents';
+import { missionIdPattern } from '../../domain/documents';
 import {
   entityKey,
   entityTypePattern,
   reservedEntityTypes,
   type DocumentEntity,
   type EntityRelation,
-} from '../domain/entities';
-import { MissionflowError } from '../domain/errors';
+} from '../../domain/entities';
+import { MissionflowError } from '../../domain/errors';
 
 /**
  * The entity graph: entities per mission, each document version's contribution to them (mentions

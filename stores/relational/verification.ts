@@ -1,5 +1,5 @@
-import type { ReviewDecision, ReviewReason, VerificationTaskState } from '../domain/verification';
-import { MissionflowError } from '../domain/errors';
+import type { ReviewDecision, ReviewReason, VerificationTaskState } from '../../domain/verification';
+import { MissionflowError } from '../../domain/errors';
 import { recordDocumentEvent } from './events';
 import { isoTime, isoTimeOrNull, type SqlClient } from './sql';
 

@@ -1,4 +1,4 @@
-import type { DocumentStatus } from '../domain/documents';
+import type { DocumentStatus } from '../../domain/documents';
 import { isoTime, type SqlClient, type SqlExecutor } from './sql';
 
 /** A change to one of a mission's documents, in the order the mission's changes committed. */

@@ -3,8 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { errorCatalog, MissionflowError, type ErrorCode, type FieldError } from '../domain/errors';
 import { decisionProblems, type DecisionAccepted, type ReviewDecision } from '../domain/verification';
 import type { Logger } from '../observability/logger';
-import type { CartridgeVersion } from '../stores/cartridges';
-import type { VerificationStore, VerificationTask } from '../stores/verification';
+import type { CartridgeVersion } from '../stores/relational/cartridges';
+import type { VerificationStore, VerificationTask } from '../stores/relational/verification';
 import { decideReviewUpdate } from '../workflows/verification';
 
 /**

@@ -3,7 +3,7 @@ import { constants, createWriteStream } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { MissionflowError } from '../domain/errors';
+import { MissionflowError } from '../../domain/errors';
 
 export interface PutStreamOptions {
   maxBytes: number;

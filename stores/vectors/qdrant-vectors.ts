@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { pingTimeoutMs, withDeadline } from './deadline';
-import { missionIdPattern } from '../domain/documents';
-import { MissionflowError } from '../domain/errors';
-import type { VectorCandidate, VectorPoint, VectorStore } from './vectors';
+import { pingTimeoutMs, withDeadline } from '../deadline';
+import { missionIdPattern } from '../../domain/documents';
+import { MissionflowError } from '../../domain/errors';
+import type { VectorCandidate, VectorPoint, VectorStore } from './vector-store';
 
 /**
  * Namespace of every point id (UUIDv5, RFC 9562). A random v4 UUID drawn once for missionflow:

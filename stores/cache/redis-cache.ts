@@ -9,7 +9,7 @@ import {
   type CacheLookup,
   type CacheSetOptions,
   type SearchCache,
-} from './cache';
+} from './search-cache';
 
 /**
  * Both scripts build the entry key from the generation they read, so reading the generation and

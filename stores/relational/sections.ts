@@ -1,5 +1,5 @@
-import type { Block } from '../domain/parsed';
-import type { Section } from '../domain/sections';
+import type { Block } from '../../domain/parsed';
+import type { Section } from '../../domain/sections';
 import type { SqlClient } from './sql';
 
 /** What one section of a long document gave: its text blocks, and the document's title if any. */

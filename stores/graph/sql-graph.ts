@@ -11,8 +11,8 @@ import {
   type GraphEntity,
   type GraphStore,
   type NeighborEntity,
-} from './graph';
-import type { SqlClient, SqlExecutor } from './sql';
+} from './graph-store';
+import type { SqlClient, SqlExecutor } from '../relational/sql';
 
 /** The graph's mission tables, for the row-level security policies (missionIsolationSql). */
 export const graphTables = ['entities', 'entity_mentions', 'entity_edges'] as const;

@@ -1,4 +1,4 @@
-import { toVectorLiteral, type SqlClient } from './sql';
+import { toVectorLiteral, type SqlClient } from '../relational/sql';
 
 /** One chunk's vector, keyed like the chunk itself (mission, document, content version, index). */
 export interface VectorPoint {

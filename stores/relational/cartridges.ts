@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { validateCartridge, type Cartridge } from '../domain/cartridge';
+import { validateCartridge, type Cartridge } from '../../domain/cartridge';
 import type { SqlClient } from './sql';
 
 export interface CartridgeVersion {

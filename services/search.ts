@@ -1,9 +1,9 @@
-import type { Embedder } from '../activities/embedding';
+import type { Embedder } from '../adapters/embedders';
 import type { Cartridge } from '../domain/cartridge';
 import { reciprocalRankFusion } from '../domain/search';
-import type { SearchCache } from '../stores/cache';
-import type { DocumentStore } from '../stores/documents';
-import type { VectorStore } from '../stores/vectors';
+import type { SearchCache } from '../stores/cache/search-cache';
+import type { DocumentStore } from '../stores/relational/documents';
+import type { VectorStore } from '../stores/vectors/vector-store';
 
 export interface SearchHit {
   documentId: string;

@@ -22,7 +22,7 @@ export interface SandboxOptions {
 function childScript(): string {
   const candidates = [
     join(__dirname, 'parse-child.js'),
-    join(__dirname, '..', '..', 'dist', 'activities', 'parsing', 'parse-child.js'),
+    join(__dirname, '..', '..', 'dist', 'adapters', 'parsers', 'parse-child.js'),
   ];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) throw new Error(`parser child script not found (run npm run build): ${candidates.join(', ')}`);

@@ -1,6 +1,6 @@
-import { ingestWorkflowId, type DocumentStatus, type IngestStep } from '../domain/documents';
-import { MissionflowError } from '../domain/errors';
-import type { Chunk } from '../domain/chunking';
+import { ingestWorkflowId, type DocumentStatus, type IngestStep } from '../../domain/documents';
+import { MissionflowError } from '../../domain/errors';
+import type { Chunk } from '../../domain/chunking';
 import { recordDocumentEvent } from './events';
 import { isoTimeOrNull, type SqlClient, type SqlExecutor } from './sql';
 

@@ -14,7 +14,7 @@ import {
   S3Client,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
-import { pingTimeoutMs } from './deadline';
+import { pingTimeoutMs } from '../deadline';
 import {
   assertBlobKey,
   blobKeyFor,
@@ -24,7 +24,7 @@ import {
   type BlobStore,
   type PutStreamOptions,
   type StoredBlob,
-} from './blobs';
+} from './blob-store';
 
 export interface S3BlobStoreOptions {
   /** For example `http://127.0.0.1:7070`; addressed path-style, as MinIO and versitygw expect. */
