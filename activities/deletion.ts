@@ -6,12 +6,14 @@ import { isRunOpen } from '../temporal/runs';
 import type { Logger } from '../observability/logger';
 import type { BlobStore } from '../stores/blobs/blob-store';
 import type { SearchCache } from '../stores/cache/search-cache';
+import type { DocumentVersionStore } from '../stores/relational/document-versions';
 import type { DocumentStore } from '../stores/relational/documents';
 import type { GraphStore } from '../stores/graph/graph-store';
 import type { VectorStore } from '../stores/vectors/vector-store';
 
 export interface DeletionDependencies {
   documents: DocumentStore;
+  versions: DocumentVersionStore;
   blobs: BlobStore;
   vectors: VectorStore;
   graph: GraphStore;
@@ -36,7 +38,7 @@ export interface DeletionStarted {
  * harmlessly): removing what is already gone is not an error in any store.
  */
 export function createDeletionActivities(deps: DeletionDependencies) {
-  const { documents, blobs, vectors, graph, cache } = deps;
+  const { documents, versions, blobs, vectors, graph, cache } = deps;
   return {
     /** Out of search at once (one transaction), and every cached answer of the mission forgotten. */
     async beginDeletion(input: DeletionInput): Promise<DeletionStarted> {
@@ -80,7 +82,7 @@ export function createDeletionActivities(deps: DeletionDependencies) {
     async purgeDocumentBlobs(input: DeletionInput, blobKeys: string[]): Promise<number> {
       let removed = 0;
       for (const key of blobKeys) {
-        if (await documents.blobInUse(input.missionId, key, input.documentId)) continue;
+        if (await versions.blobInUse(input.missionId, key, input.documentId)) continue;
         await blobs.delete(key);
         removed++;
       }

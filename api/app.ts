@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CartridgeStore } from '../stores/relational/cartridges';
 import type { DocumentStore } from '../stores/relational/documents';
+import type { StepLog } from '../stores/relational/step-log';
 import type { DocumentEventStore } from '../stores/relational/events';
 import type { SectionStore } from '../stores/relational/sections';
 import type { VerificationStore } from '../stores/relational/verification';
@@ -25,6 +26,7 @@ import type { VerificationDesk } from '../services/verification';
 export interface AppDependencies {
   admission: Admission;
   documents: DocumentStore;
+  steps: StepLog;
   cartridges: CartridgeStore;
   search: SearchService;
   graph: GraphStore;

@@ -20,7 +20,7 @@ import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
 import { LocalBlobStore } from '../stores/blobs/blob-store';
 import { CartridgeStore } from '../stores/relational/cartridges';
-import { DocumentStore } from '../stores/relational/documents';
+import { createDocumentStores } from '../stores/relational/documents';
 import { SectionStore } from '../stores/relational/sections';
 import { documentIdFor } from '../stores/ids';
 import { readMissionCartridges } from '../stores/mission-files';
@@ -97,13 +97,13 @@ async function durable(address: string, scratch: string): Promise<number> {
 async function inProcess(scratch: string): Promise<number> {
   const { sql } = await openEmbeddedDatabase(join(scratch, 'direct-pglite'));
   try {
-    const store = new DocumentStore(sql);
+    const stores = createDocumentStores(sql);
     const cartridges = new CartridgeStore(sql);
     const blobs = new LocalBlobStore(join(scratch, 'direct-blobs'));
     const [mission] = await readMissionCartridges(join(repoRoot, 'missions'));
     const { version } = await cartridges.activate(mission!.cartridge, mission!.source);
     const activities = createIngestActivities({
-      documents: store,
+      ...stores,
       sections: new SectionStore(sql),
       cartridges,
       blobs,
@@ -128,7 +128,7 @@ async function inProcess(scratch: string): Promise<number> {
       const mediaType = sniffMediaType(bytes, { declaredType: 'text/markdown' });
       const blob = await blobs.putBytes(bytes);
       const documentId = documentIdFor('default', blob.sha256);
-      await store.admit({
+      await stores.documents.admit({
         missionId: 'default',
         documentId,
         sha256: blob.sha256,

@@ -12,14 +12,6 @@ export const documentStatuses = [
 
 export type DocumentStatus = (typeof documentStatuses)[number];
 
-/**
- * The steps of the ingest pipeline; step rows, timings and events use these names. `ocr` (scans and
- * images), `pii` (scan and redact) and `graph` (entities into the graph, after review) came with
- * lanes and the verification queue.
- */
-export type IngestStep =
-  'classify' | 'parse' | 'ocr' | 'pii' | 'chunk' | 'embed' | 'extract' | 'graph' | 'index';
-
 /** Mission ids: lower-case letters, digits, '-' and '_', 1 to 48 characters. */
 export const missionIdPattern = /^[a-z0-9_-]{1,48}$/;
 

@@ -9,6 +9,7 @@ import type { Metrics } from '../observability/metrics';
 import type { BlobStore, StoredBlob } from '../stores/blobs/blob-store';
 import type { SearchCache } from '../stores/cache/search-cache';
 import type { CartridgeStore, CartridgeVersion } from '../stores/relational/cartridges';
+import type { DocumentVersionStore } from '../stores/relational/document-versions';
 import type { DocumentRecord, DocumentStore, NewDocument } from '../stores/relational/documents';
 import { documentIdFor, documentIdForExternal } from '../stores/ids';
 import { isRunOpen } from '../temporal/runs';
@@ -17,6 +18,7 @@ import type { ingestDocument } from '../workflows/ingest';
 
 export interface AdmissionDependencies {
   documents: DocumentStore;
+  versions: DocumentVersionStore;
   cartridges: CartridgeStore;
   blobs: BlobStore;
   /** Forgotten for a mission the moment one of its documents is deleted. */
@@ -161,11 +163,11 @@ export class Admission {
     if (!current || current.status === 'deleted') return null;
     if (current.sha256 === doc.sha256) {
       // The current bytes again, after an update was queued: the last word wins, and it is these.
-      if (current.queuedUpdate) await this.deps.documents.dropQueuedUpdate(doc.missionId, doc.documentId);
+      if (current.queuedUpdate) await this.deps.versions.dropQueuedUpdate(doc.missionId, doc.documentId);
       return null;
     }
     if (!(await isRunOpen(this.deps.client.workflow, current.workflowId))) return null;
-    return { created: false, document: await this.deps.documents.queueUpdate(doc), queued: true };
+    return { created: false, document: await this.deps.versions.queueUpdate(doc), queued: true };
   }
 
   /**
@@ -223,10 +225,10 @@ export class Admission {
     // Mission by mission: every read of mission data is scoped to one mission (row-level security).
     const pending = [];
     for (const mission of await this.deps.cartridges.listMissions()) {
-      for (const document of await this.deps.documents.listQueuedUpdates(mission.missionId)) {
+      for (const document of await this.deps.versions.listQueuedUpdates(mission.missionId)) {
         try {
           if (await isRunOpen(this.deps.client.workflow, document.workflowId)) continue;
-          const next = await this.deps.documents.takeQueuedUpdate(
+          const next = await this.deps.versions.takeQueuedUpdate(
             document.missionId,
             document.documentId,
             document.workflowId,

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { progressQuery, type IngestProgress } from '../workflows/verification';
+import { stepOfActivity } from '../domain/pipeline';
+import { progressQuery, type IngestProgress } from '../workflows/ingest-messages';
 
 /**
  * What a run is doing right now, read from Temporal itself rather than from the document row: the
@@ -31,18 +32,6 @@ const { PENDING_WORKFLOW_TASK_STATE_SCHEDULED } = temporal.api.enums.v1.PendingW
 const workflowTaskPatienceMs = 5_000;
 /** How long the progress query may take; the workflow worker may be the thing that is down. */
 const queryTimeoutMs = 2_000;
-
-/** Activity names of the pipeline's steps, mapped to the step names the document shows. */
-const stepOfActivity: Record<string, string> = {
-  parseDocument: 'parse',
-  scanPii: 'pii',
-  chunkDocument: 'chunk',
-  embedChunks: 'embed',
-  assessEntities: 'extract',
-  extractEntities: 'extract',
-  mergeEntityGraph: 'graph',
-  removeSupersededVersions: 'cleanup',
-};
 
 export async function readRunProgress(
   client: Client,
@@ -81,7 +70,7 @@ export async function readRunProgress(
     return {
       ...base,
       state: waiting ? (attempt > 1 && lastError ? 'retrying' : 'waiting_for_worker') : 'running',
-      step: stepOfActivity[activity.activityType?.name ?? ''] ?? activity.activityType?.name ?? null,
+      step: stepOfActivity(activity.activityType?.name ?? '') ?? activity.activityType?.name ?? null,
       lane: known?.lane ?? null,
       attempt,
       lastError,

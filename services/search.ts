@@ -2,7 +2,7 @@ import type { Embedder } from '../adapters/embedders';
 import type { Cartridge } from '../domain/cartridge';
 import { reciprocalRankFusion } from '../domain/search';
 import type { SearchCache } from '../stores/cache/search-cache';
-import type { DocumentStore } from '../stores/relational/documents';
+import type { ChunkStore } from '../stores/relational/chunks';
 import type { VectorStore } from '../stores/vectors/vector-store';
 
 export interface SearchHit {
@@ -29,7 +29,7 @@ export interface SearchQuery {
 export class SearchService {
   constructor(
     private readonly deps: {
-      documents: DocumentStore;
+      chunks: ChunkStore;
       vectors: VectorStore;
       embedder: Embedder;
       cache: SearchCache;
@@ -64,16 +64,16 @@ export class SearchService {
     query: string,
     limit: number,
   ): Promise<SearchHit[]> {
-    const { documents, vectors, embedder } = this.deps;
+    const { chunks: chunkStore, vectors, embedder } = this.deps;
     const pool = Math.max(limit, cartridge.search.candidatePool);
     const [queryVector] = await embedder.embed([query]);
     const [lexical, semantic] = await Promise.all([
-      documents.searchLexical(missionId, query, cartridge.search.language, pool),
+      chunkStore.searchLexical(missionId, query, cartridge.search.language, pool),
       queryVector ? vectors.search(missionId, embedder.model, queryVector, pool) : Promise.resolve([]),
     ]);
     const related = semantic.filter((candidate) => 1 - candidate.distance >= cartridge.search.minSimilarity);
     const fused = reciprocalRankFusion([lexical, related], cartridge.search.rrfK).slice(0, limit);
-    const chunks = await documents.chunksById(
+    const chunks = await chunkStore.chunksById(
       missionId,
       fused.map((candidate) => candidate.chunkId),
     );

@@ -5,7 +5,7 @@ import { decisionProblems, type DecisionAccepted, type ReviewDecision } from '..
 import type { Logger } from '../observability/logger';
 import type { CartridgeVersion } from '../stores/relational/cartridges';
 import type { VerificationStore, VerificationTask } from '../stores/relational/verification';
-import { decideReviewUpdate } from '../workflows/verification';
+import { decideReviewUpdate } from '../workflows/ingest-messages';
 
 /**
  * The reviewers' side of the verification queue. Claims are leases in the database; a decision is

@@ -118,8 +118,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const stores = await openStores(config, dataDir, logger);
     cleanups.push(() => stores.close());
     logger.info({ stores: stores.profile }, 'stores open');
-    const { sql, documents, cartridges, blobs, vectors, cache, graph, verification, events, sections } =
-      stores;
+    const { sql, documents, versions, steps, chunks, cartridges, blobs, vectors, cache, graph } = stores;
+    const { verification, events, sections } = stores;
     const metrics = createMetrics();
     const embedder = createEmbedder(config);
 
@@ -139,6 +139,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const workflowQueue = workflowTaskQueue(config.TASK_QUEUE_PREFIX);
     const ingestActivities = createIngestActivities({
       documents,
+      versions,
+      steps,
+      chunks,
       sections,
       cartridges,
       blobs,
@@ -167,6 +170,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...ingestActivities,
       ...createDeletionActivities({
         documents,
+        versions,
         blobs,
         vectors,
         graph,
@@ -199,6 +203,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
     const admission = new Admission({
       documents,
+      versions,
       cartridges,
       blobs,
       cache,
@@ -215,6 +220,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       const app = createApp({
         admission,
         documents,
+        steps,
         cartridges,
         graph,
         verification,
@@ -224,7 +230,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         client,
         stopping: stopping.signal,
         search: new SearchService({
-          documents,
+          chunks,
           vectors,
           embedder,
           cache,

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger';
 import { LocalBlobStore, type BlobStore } from '../stores/blobs/blob-store';
 import { LruSearchCache, type SearchCache } from '../stores/cache/search-cache';
 import { CartridgeStore } from '../stores/relational/cartridges';
-import { DocumentStore } from '../stores/relational/documents';
+import { createDocumentStores, type DocumentStores } from '../stores/relational/documents';
 import { DocumentEventStore } from '../stores/relational/events';
 import { SectionStore } from '../stores/relational/sections';
 import { VerificationStore } from '../stores/relational/verification';
@@ -24,9 +24,8 @@ import { PgVectorStore, type VectorStore } from '../stores/vectors/vector-store'
 
 export type StoreProfile = 'embedded' | 'services';
 
-export interface Stores {
+export interface Stores extends DocumentStores {
   sql: SqlClient;
-  documents: DocumentStore;
   /** The verification queue's tasks and the reviewers' corrections. */
   verification: VerificationStore;
   /** Document status and step changes, for the event stream. */
@@ -88,7 +87,7 @@ export async function openStores(config: Config, dataDir: string, logger: Logger
 
     return {
       sql,
-      documents: new DocumentStore(sql),
+      ...createDocumentStores(sql),
       verification: new VerificationStore(sql),
       events: new DocumentEventStore(sql),
       sections: new SectionStore(sql),

@@ -1,6 +1,5 @@
 import {
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   upsertSearchAttributes,
   type RetryPolicy,
@@ -48,8 +47,7 @@ export async function deleteDocument(input: DeletionInput): Promise<DeletionResu
     // The run had already finished (or never started): nothing to stop.
   }
   // Purging while a cancelled step still writes would leave that step's vectors or nodes behind.
-  // Deletions recorded before this wait replay without it.
-  if (patched('await-cancelled-ingest')) await waits.waitForRunToClose(started.ingestWorkflowId);
+  await waits.waitForRunToClose(started.ingestWorkflowId);
   await steps.purgeDocumentData(input);
   const blobsRemoved = await steps.purgeDocumentBlobs(input, started.blobKeys);
   await steps.finishDeletion(input);

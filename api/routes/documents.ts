@@ -5,6 +5,7 @@ import { documentStatuses } from '../../domain/documents';
 import { MissionflowError } from '../../domain/errors';
 import { decodeCursor, type DocumentRecord, type DocumentStore } from '../../stores/relational/documents';
 import type { SectionStore } from '../../stores/relational/sections';
+import type { StepLog } from '../../stores/relational/step-log';
 import type { VerificationStore } from '../../stores/relational/verification';
 import { planSections } from '../../domain/sections';
 import { verificationTaskId } from '../../domain/verification';
@@ -62,10 +63,7 @@ function parseMetadata(value: string | undefined): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export function presentDocument(
-  document: DocumentRecord,
-  steps?: Awaited<ReturnType<DocumentStore['steps']>>,
-) {
+export function presentDocument(document: DocumentRecord, steps?: Awaited<ReturnType<StepLog['steps']>>) {
   return {
     documentId: document.documentId,
     missionId: document.missionId,
@@ -118,6 +116,7 @@ const unfinished = new Set(['received', 'processing', 'awaiting_review']);
 export function documentRoutes(deps: {
   admission: Admission;
   documents: DocumentStore;
+  steps: StepLog;
   verification: VerificationStore;
   sections: SectionStore;
   client: Client;
@@ -208,7 +207,7 @@ export function documentRoutes(deps: {
     if (!document)
       throw new MissionflowError('document_not_found', `document '${documentId}' does not exist`);
     const [steps, progress, review, corrections, sections] = await Promise.all([
-      documents.steps(missionId, documentId),
+      deps.steps.steps(missionId, documentId),
       unfinished.has(document.status) ? readRunProgress(deps.client, document.workflowId) : null,
       deps.verification.get(missionId, verificationTaskId(documentId, document.contentVersion)),
       deps.verification.corrections(missionId, documentId),

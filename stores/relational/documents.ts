@@ -1,198 +1,39 @@
-import { ingestWorkflowId, type DocumentStatus, type IngestStep } from '../../domain/documents';
-import { MissionflowError } from '../../domain/errors';
-import type { Chunk } from '../../domain/chunking';
+import type { DocumentStatus } from '../../domain/documents';
+import {
+  decodeCursor,
+  parsedTextStepsSql,
+  encodeCursor,
+  missionStatements,
+  readDocument,
+  toRecord,
+  type DocumentPage,
+  type DocumentRecord,
+  type DocumentRow,
+  type NewDocument,
+} from './document-rows';
+import { ChunkStore } from './chunks';
+import { DocumentVersionStore } from './document-versions';
+import { StepLog } from './step-log';
 import { recordDocumentEvent } from './events';
-import { isoTimeOrNull, type SqlClient, type SqlExecutor } from './sql';
+import type { SqlClient, SqlExecutor } from './sql';
 
-export interface NewDocument {
-  missionId: string;
-  documentId: string;
-  sha256: string;
-  sizeBytes: number;
-  mediaType: string;
-  title: string | null;
-  metadata: Record<string, unknown>;
-  blobKey: string;
-  cartridgeVersion: number;
-  workflowId: string;
-  /** The caller's own key, unique per mission: new bytes under it make the next content version. */
-  externalId?: string | null;
-}
-
-export interface StepRecord {
-  step: string;
-  status: 'running' | 'done' | 'failed';
-  executions: number;
-  durationMs: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  lastError: string | null;
-}
+export { decodeCursor };
+export type { DocumentPage, DocumentRecord, NewDocument, QueuedUpdate } from './document-rows';
 
 /**
- * New bytes under an external id that arrived while the current version's run was still going: the
- * next content version once that run ends. Only the latest is kept.
- */
-export type QueuedUpdate = Pick<
-  NewDocument,
-  'sha256' | 'sizeBytes' | 'mediaType' | 'title' | 'metadata' | 'blobKey' | 'cartridgeVersion'
-> & { queuedAt: string };
-
-export interface DocumentRecord extends NewDocument {
-  status: DocumentStatus;
-  contentVersion: number;
-  documentClass: string | null;
-  lane: string | null;
-  routingRule: string | null;
-  chunkCount: number | null;
-  textEncoding: string | null;
-  error: { code: string; message: string } | null;
-  createdAt: string;
-  updatedAt: string;
-  indexedAt: string | null;
-  /** When a deleted document was removed from every store (null while the deletion runs). */
-  purgedAt: string | null;
-  /** Blobs of earlier content versions, removed once the current version is indexed. */
-  supersededBlobKeys: string[];
-  /** How sure routing was of the class (1 after a reviewer set it). */
-  classConfidence: number | null;
-  /** The extractors' agreement (domain/consensus.ts), once the extract step has run. */
-  consensus: unknown;
-  /** What the PII scan found and did, once it has run. */
-  pii: unknown;
-  /** Labels a reviewer gave the document. */
-  labels: string[];
-  /** Pages of a PDF, read when it was routed. */
-  pageCount: number | null;
-  /** The language detected when it was routed (ISO 639-1). */
-  language: string | null;
-  /** An update waiting for the current version's run to end. */
-  queuedUpdate: QueuedUpdate | null;
-}
-
-export interface DocumentPage {
-  documents: DocumentRecord[];
-  nextCursor: string | null;
-}
-
-export interface StoredChunk {
-  chunkId: string;
-  documentId: string;
-  chunkIndex: number;
-  text: string;
-  heading: string | null;
-  title: string | null;
-}
-
-interface DocumentRow {
-  mission_id: string;
-  document_id: string;
-  sha256: string;
-  size_bytes: string | number;
-  media_type: string;
-  title: string | null;
-  metadata: Record<string, unknown>;
-  blob_key: string;
-  status: DocumentStatus;
-  cartridge_version: number;
-  content_version: number;
-  document_class: string | null;
-  lane: string | null;
-  routing_rule: string | null;
-  chunk_count: number | null;
-  text_encoding: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  workflow_id: string;
-  created_at: Date;
-  updated_at: Date;
-  indexed_at: Date | null;
-  purged_at: Date | null;
-  external_id: string | null;
-  superseded_blob_keys: string[] | null;
-  class_confidence: number | null;
-  consensus: unknown;
-  pii: unknown;
-  labels: string[] | null;
-  page_count: number | null;
-  language: string | null;
-  queued_update: QueuedUpdate | null;
-}
-
-const iso = isoTimeOrNull;
-
-function toRecord(row: DocumentRow): DocumentRecord {
-  return {
-    missionId: row.mission_id,
-    documentId: row.document_id,
-    sha256: row.sha256,
-    sizeBytes: Number(row.size_bytes),
-    mediaType: row.media_type,
-    title: row.title,
-    metadata: row.metadata,
-    blobKey: row.blob_key,
-    status: row.status,
-    cartridgeVersion: row.cartridge_version,
-    contentVersion: row.content_version,
-    documentClass: row.document_class,
-    lane: row.lane,
-    routingRule: row.routing_rule,
-    chunkCount: row.chunk_count,
-    textEncoding: row.text_encoding,
-    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
-    workflowId: row.workflow_id,
-    createdAt: iso(row.created_at) as string,
-    updatedAt: iso(row.updated_at) as string,
-    indexedAt: iso(row.indexed_at),
-    purgedAt: iso(row.purged_at ?? null),
-    externalId: row.external_id ?? null,
-    supersededBlobKeys: row.superseded_blob_keys ?? [],
-    classConfidence: row.class_confidence ?? null,
-    consensus: row.consensus ?? null,
-    pii: row.pii ?? null,
-    labels: row.labels ?? [],
-    pageCount: row.page_count ?? null,
-    language: row.language ?? null,
-    queuedUpdate: row.queued_update ?? null,
-  };
-}
-
-/**
- * Keyset cursor over (created_at, document_id), opaque to clients. The timestamp is the database's
- * own text form at full (microsecond) precision: a millisecond ISO string would skip rows.
- */
-function encodeCursor(createdAtExact: string, documentId: string): string {
-  return Buffer.from(JSON.stringify([createdAtExact, documentId])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): [string, string] | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}(?::?\d{2})?)$/.test(value[0]) &&
-      typeof value[1] === 'string'
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through: an unreadable cursor is reported by the caller
-  }
-  return null;
-}
-
-/**
- * Documents, their step log and their chunks. Every statement is scoped by mission_id, and every
- * write is keyed deterministically so retries and duplicate submissions are no-ops.
+ * Documents and their status: admission, listing, each status change with its event, and deletion.
+ * Every statement is scoped by mission_id, and every write is keyed deterministically so retries
+ * and duplicate submissions are no-ops. Content versions live in DocumentVersionStore, the step log
+ * in StepLog, chunks in ChunkStore.
  */
 export class DocumentStore {
-  constructor(private readonly sql: SqlClient) {}
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly versions: DocumentVersionStore,
+  ) {}
 
-  /** Single statements, each in its own transaction scoped to the mission (row-level security). */
   private scoped(missionId: string): SqlExecutor {
-    return { query: (text, params) => this.sql.inMission(missionId, (tx) => tx.query(text, params)) };
+    return missionStatements(this.sql, missionId);
   }
 
   /** Records an admitted document; `created` is false when (mission, sha256) already existed. */
@@ -232,218 +73,13 @@ export class DocumentStore {
     if (created) return { created: true, document: toRecord(created) };
     const existing = await this.get(doc.missionId, doc.documentId);
     if (!existing) throw new Error(`document ${doc.documentId} conflicted but cannot be read`);
-    if (existing.status === 'deleted') return this.readmit(doc, existing);
-    if (doc.externalId && existing.sha256 !== doc.sha256) return this.update(doc, existing);
+    if (existing.status === 'deleted') return this.versions.readmit(doc, existing);
+    if (doc.externalId && existing.sha256 !== doc.sha256) return this.versions.update(doc, existing);
     return { created: false, document: existing };
   }
 
-  /**
-   * New bytes under the same external id: the next content version. The current version stays
-   * searchable until the new one is indexed (markIndexed swaps them in one transaction); its chunks,
-   * vectors, graph part and blobs are removed afterwards (removeSupersededVersions). One version is
-   * processed at a time: an update while the previous one is still processed is queued, and its run
-   * hands it over when it ends (`takeQueuedUpdate`).
-   */
-  private async update(
-    doc: NewDocument,
-    current: DocumentRecord,
-  ): Promise<{ created: boolean; document: DocumentRecord; queued?: boolean }> {
-    if (
-      current.status === 'received' ||
-      current.status === 'processing' ||
-      current.status === 'awaiting_review'
-    ) {
-      return { created: false, document: await this.queueUpdate(doc), queued: true };
-    }
-    return this.nextContentVersion(doc, current, { fromQueue: false });
-  }
-
-  /**
-   * Keeps `doc` as the update to make once the current version's run has ended; a later one
-   * replaces it (last writer wins), and the replaced bytes join the superseded blobs, removed with
-   * the older versions' once a newer version is indexed.
-   */
-  async queueUpdate(doc: NewDocument): Promise<DocumentRecord> {
-    const queued: Omit<QueuedUpdate, 'queuedAt'> = {
-      sha256: doc.sha256,
-      sizeBytes: doc.sizeBytes,
-      mediaType: doc.mediaType,
-      title: doc.title,
-      metadata: doc.metadata,
-      blobKey: doc.blobKey,
-      cartridgeVersion: doc.cartridgeVersion,
-    };
-    const { rows } = await this.scoped(doc.missionId).query<DocumentRow>(
-      `UPDATE documents SET
-         superseded_blob_keys = CASE
-           WHEN queued_update IS NULL OR queued_update->>'blobKey' = $4 THEN superseded_blob_keys
-           ELSE superseded_blob_keys || ARRAY[queued_update->>'blobKey'] END,
-         queued_update = $3::jsonb || jsonb_build_object('queuedAt', now()), updated_at = now()
-       WHERE mission_id = $1 AND document_id = $2 AND status <> 'deleted'
-       RETURNING *`,
-      [doc.missionId, doc.documentId, JSON.stringify(queued), doc.blobKey],
-    );
-    const row = rows[0];
-    if (!row) {
-      throw new MissionflowError(
-        'deletion_in_progress',
-        `document ${doc.documentId} is being deleted; send it again once the deletion has finished`,
-      );
-    }
-    return toRecord(row);
-  }
-
-  /**
-   * The current version's bytes were sent again after an update was queued: the latest word is
-   * the current version, so the queued update is dropped (its bytes join the superseded blobs).
-   */
-  async dropQueuedUpdate(missionId: string, documentId: string): Promise<void> {
-    await this.scoped(missionId).query(
-      `UPDATE documents SET
-         superseded_blob_keys = CASE WHEN queued_update->>'blobKey' = blob_key THEN superseded_blob_keys
-           ELSE superseded_blob_keys || ARRAY[queued_update->>'blobKey'] END,
-         queued_update = NULL, updated_at = now()
-       WHERE mission_id = $1 AND document_id = $2 AND queued_update IS NOT NULL`,
-      [missionId, documentId],
-    );
-  }
-
-  /**
-   * Called as the run `endingWorkflowId` ends: its queued update becomes the next content version
-   * (answered, for its run to be started). Idempotent: asked again by the same run after the update
-   * was made, it answers that version again; asked by any other run, or with nothing queued, null.
-   */
-  async takeQueuedUpdate(
-    missionId: string,
-    documentId: string,
-    endingWorkflowId: string,
-  ): Promise<DocumentRecord | null> {
-    const current = await this.get(missionId, documentId);
-    if (!current || current.status === 'deleted') return null;
-    const previousRun = ingestWorkflowId(missionId, documentId, current.contentVersion - 1);
-    if (current.contentVersion > 1 && previousRun === endingWorkflowId && current.status === 'received') {
-      return current;
-    }
-    const queued = current.queuedUpdate;
-    if (!queued || current.workflowId !== endingWorkflowId) return null;
-    const { queuedAt: _queuedAt, ...fields } = queued;
-    const next = await this.nextContentVersion(
-      { ...fields, missionId, documentId, workflowId: current.workflowId, externalId: current.externalId },
-      current,
-      { fromQueue: true },
-    );
-    return next.created ? next.document : null;
-  }
-
-  /** Documents of the mission with an update queued (for the sweep that hands over what a run did not). */
-  async listQueuedUpdates(missionId: string, limit = 1000): Promise<DocumentRecord[]> {
-    const { rows } = await this.scoped(missionId).query<DocumentRow>(
-      `SELECT * FROM documents WHERE mission_id = $1 AND queued_update IS NOT NULL AND status <> 'deleted'
-       ORDER BY updated_at LIMIT $2`,
-      [missionId, limit],
-    );
-    return rows.map(toRecord);
-  }
-
-  /**
-   * The same bytes sent again after the document was deleted: once the deletion has purged every
-   * store, the document comes back as its next content version with a run of its own; before that,
-   * the purge could remove what the new run writes, so the caller is told to retry.
-   */
-  private async readmit(
-    doc: NewDocument,
-    deleted: DocumentRecord,
-  ): Promise<{ created: boolean; document: DocumentRecord }> {
-    if (!deleted.purgedAt) {
-      throw new MissionflowError(
-        'deletion_in_progress',
-        `document ${doc.documentId} is being deleted; send it again once the deletion has finished`,
-      );
-    }
-    return this.nextContentVersion(doc, deleted, { fromQueue: false });
-  }
-
-  /**
-   * Makes `doc` the document's next content version with a run of its own (ingest:...:v<N>). A
-   * direct update is newer than anything queued, so it drops the queue; one taken from the queue
-   * drops only itself (a newer update may have been queued meanwhile).
-   */
-  private async nextContentVersion(
-    doc: NewDocument,
-    previous: DocumentRecord,
-    options: { fromQueue: boolean },
-  ): Promise<{ created: boolean; document: DocumentRecord }> {
-    const version = previous.contentVersion + 1;
-    const result = await this.sql.inMission(doc.missionId, async (tx) => {
-      // The step log describes one version's run: the next version starts a fresh one. What the
-      // old run parsed is kept in superseded_blob_keys, so its blobs can be removed later.
-      const parsed = await tx.query<{ key: string | null }>(
-        `SELECT DISTINCT result->>'parsedKey' AS key FROM document_steps
-         WHERE mission_id = $1 AND document_id = $2 AND step IN ('parse', 'ocr', 'pii')`,
-        [doc.missionId, doc.documentId],
-      );
-      const superseded =
-        previous.status === 'deleted'
-          ? []
-          : [previous.blobKey, ...parsed.rows.flatMap((row) => (row.key ? [row.key] : []))];
-      const { rows } = await tx.query<DocumentRow>(
-        `UPDATE documents SET status = 'received', content_version = $3, workflow_id = $4, cartridge_version = $5,
-           title = $6, metadata = $7::jsonb, media_type = $8, blob_key = $9, sha256 = $11, size_bytes = $12,
-           superseded_blob_keys = superseded_blob_keys || $13::text[] || CASE
-             WHEN queued_update IS NULL OR $14 OR queued_update->>'blobKey' = $9 THEN ARRAY[]::text[]
-             ELSE ARRAY[queued_update->>'blobKey'] END,
-           queued_update = CASE WHEN $14 AND queued_update->>'sha256' <> $11 THEN queued_update END,
-           document_class = NULL, lane = NULL, routing_rule = NULL, text_encoding = NULL, error_code = NULL,
-           error_message = NULL, purged_at = NULL, updated_at = now()
-         WHERE mission_id = $1 AND document_id = $2 AND content_version = $10
-         RETURNING *`,
-        [
-          doc.missionId,
-          doc.documentId,
-          version,
-          ingestWorkflowId(doc.missionId, doc.documentId, version),
-          doc.cartridgeVersion,
-          doc.title,
-          JSON.stringify(doc.metadata),
-          doc.mediaType,
-          doc.blobKey,
-          previous.contentVersion,
-          doc.sha256,
-          doc.sizeBytes,
-          superseded,
-          options.fromQueue,
-        ],
-      );
-      if (rows[0]) {
-        await tx.query('DELETE FROM document_steps WHERE mission_id = $1 AND document_id = $2', [
-          doc.missionId,
-          doc.documentId,
-        ]);
-        await tx.query('DELETE FROM document_sections WHERE mission_id = $1 AND document_id = $2', [
-          doc.missionId,
-          doc.documentId,
-        ]);
-        await recordDocumentEvent(tx, {
-          missionId: doc.missionId,
-          documentId: doc.documentId,
-          kind: 'status',
-          detail: { contentVersion: version },
-        });
-      }
-      return rows[0];
-    });
-    // A concurrent submission made the next version first: this one is its duplicate.
-    if (!result)
-      return { created: false, document: (await this.get(doc.missionId, doc.documentId)) ?? previous };
-    return { created: true, document: toRecord(result) };
-  }
-
-  async get(missionId: string, documentId: string): Promise<DocumentRecord | null> {
-    const { rows } = await this.scoped(missionId).query<DocumentRow>(
-      'SELECT * FROM documents WHERE mission_id = $1 AND document_id = $2',
-      [missionId, documentId],
-    );
-    return rows[0] ? toRecord(rows[0]) : null;
+  get(missionId: string, documentId: string): Promise<DocumentRecord | null> {
+    return readDocument(this.sql, missionId, documentId);
   }
 
   async list(
@@ -688,7 +324,7 @@ export class DocumentStore {
       ]);
       const parsed = await tx.query<{ key: string | null }>(
         `SELECT DISTINCT result->>'parsedKey' AS key FROM document_steps
-         WHERE mission_id = $1 AND document_id = $2 AND step IN ('parse', 'ocr', 'pii')`,
+         WHERE mission_id = $1 AND document_id = $2 AND step IN ${parsedTextStepsSql}`,
         [missionId, documentId],
       );
       const derived = parsed.rows.flatMap((row) => (row.key ? [row.key] : []));
@@ -702,55 +338,6 @@ export class DocumentStore {
         ],
       };
     });
-  }
-
-  /**
-   * Whether a live document of the mission (other than `exceptDocumentId`, if given) still uses the
-   * blob, as its upload, its queued update or its parsed text.
-   */
-  async blobInUse(missionId: string, blobKey: string, exceptDocumentId = ''): Promise<boolean> {
-    const { rows } = await this.scoped(missionId).query(
-      `SELECT 1 FROM documents d WHERE d.mission_id = $1 AND d.document_id <> $3 AND d.status <> 'deleted'
-         AND (d.blob_key = $2 OR d.queued_update->>'blobKey' = $2 OR EXISTS (SELECT 1 FROM document_steps s
-              WHERE s.mission_id = d.mission_id AND s.document_id = d.document_id
-                AND s.step IN ('parse', 'ocr', 'pii') AND s.result->>'parsedKey' = $2))
-       LIMIT 1`,
-      [missionId, blobKey, exceptDocumentId],
-    );
-    return rows.length > 0;
-  }
-
-  /**
-   * After a new content version is indexed: chunks of older versions go, and the blobs they came
-   * from are handed back for removal (the caller checks no other document uses them). Idempotent.
-   */
-  async removeSupersededChunks(
-    missionId: string,
-    documentId: string,
-    contentVersion: number,
-  ): Promise<string[]> {
-    return this.sql.inMission(missionId, async (tx) => {
-      await tx.query(
-        // Only older versions: a newer one may be on its way in.
-        `DELETE FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version < $3 AND NOT searchable`,
-        [missionId, documentId, contentVersion],
-      );
-      const { rows } = await tx.query<{ keys: string[] }>(
-        `SELECT superseded_blob_keys AS keys FROM documents WHERE mission_id = $1 AND document_id = $2`,
-        [missionId, documentId],
-      );
-      return rows[0]?.keys ?? [];
-    });
-  }
-
-  /** The superseded blobs are gone (or still used elsewhere): forget them. */
-  async forgetSupersededBlobs(missionId: string, documentId: string, keys: readonly string[]): Promise<void> {
-    await this.scoped(missionId).query(
-      `UPDATE documents SET superseded_blob_keys = ARRAY(
-         SELECT k FROM unnest(superseded_blob_keys) k WHERE NOT (k = ANY($3::text[])))
-       WHERE mission_id = $1 AND document_id = $2`,
-      [missionId, documentId, keys],
-    );
   }
 
   /** Removes a deleted document's chunks and step log; the row stays as a `deleted` tombstone. */
@@ -780,255 +367,22 @@ export class DocumentStore {
       );
     });
   }
-
-  // ---- step log: what each step produced, so a resumed run never redoes a finished step ----
-
-  async stepResult<T>(missionId: string, documentId: string, step: IngestStep): Promise<T | null> {
-    const { rows } = await this.scoped(missionId).query<{ result: T }>(
-      `SELECT result FROM document_steps WHERE mission_id = $1 AND document_id = $2 AND step = $3 AND status = 'done'`,
-      [missionId, documentId, step],
-    );
-    return rows[0] ? rows[0].result : null;
-  }
-
-  async beginStep(missionId: string, documentId: string, step: IngestStep): Promise<void> {
-    await this.changedStep(
-      missionId,
-      documentId,
-      step,
-      { state: 'running' },
-      `INSERT INTO document_steps (mission_id, document_id, step, status, executions, started_at)
-       VALUES ($1, $2, $3, 'running', 1, now())
-       ON CONFLICT (mission_id, document_id, step) DO UPDATE
-         SET status = 'running', executions = document_steps.executions + 1,
-             started_at = COALESCE(document_steps.started_at, now())`,
-      [missionId, documentId, step],
-    );
-  }
-
-  /** A write to the step log and the step's event, in one transaction. */
-  private async changedStep(
-    missionId: string,
-    documentId: string,
-    step: IngestStep,
-    detail: Record<string, unknown>,
-    text: string,
-    params: unknown[],
-  ): Promise<void> {
-    await this.sql.inMission(missionId, async (tx) => {
-      await tx.query(text, params);
-      await recordDocumentEvent(tx, { missionId, documentId, kind: 'step', step, detail });
-    });
-  }
-
-  async completeStep(
-    missionId: string,
-    documentId: string,
-    step: IngestStep,
-    result: unknown,
-  ): Promise<void> {
-    await this.changedStep(
-      missionId,
-      documentId,
-      step,
-      { state: 'done' },
-      `UPDATE document_steps SET status = 'done', result = $4::jsonb, last_error = NULL, finished_at = now(),
-         duration_ms = GREATEST(0, (EXTRACT(EPOCH FROM (now() - started_at)) * 1000)::int)
-       WHERE mission_id = $1 AND document_id = $2 AND step = $3`,
-      [missionId, documentId, step, JSON.stringify(result)],
-    );
-  }
-
-  async failStep(missionId: string, documentId: string, step: IngestStep, error: string): Promise<void> {
-    await this.changedStep(
-      missionId,
-      documentId,
-      step,
-      { state: 'failed', error: error.slice(0, 500) },
-      `UPDATE document_steps SET status = 'failed', last_error = $4
-       WHERE mission_id = $1 AND document_id = $2 AND step = $3`,
-      [missionId, documentId, step, error.slice(0, 2000)],
-    );
-  }
-
-  async steps(missionId: string, documentId: string): Promise<StepRecord[]> {
-    const { rows } = await this.scoped(missionId).query<{
-      step: string;
-      status: StepRecord['status'];
-      executions: number;
-      duration_ms: number | null;
-      started_at: Date | null;
-      finished_at: Date | null;
-      last_error: string | null;
-    }>(
-      `SELECT step, status, executions, duration_ms, started_at, finished_at, last_error FROM document_steps
-       WHERE mission_id = $1 AND document_id = $2 ORDER BY started_at NULLS LAST, step`,
-      [missionId, documentId],
-    );
-    return rows.map((row) => ({
-      step: row.step,
-      status: row.status,
-      executions: row.executions,
-      durationMs: row.duration_ms,
-      startedAt: iso(row.started_at),
-      finishedAt: iso(row.finished_at),
-      lastError: row.last_error,
-    }));
-  }
-
-  // ---- chunks ----
-
-  /**
-   * Writes chunks with their full-text vectors in multi-row statements; keyed by
-   * (mission, document, content version, index) so a retried step inserts nothing twice.
-   */
-  async insertChunks(
-    missionId: string,
-    documentId: string,
-    contentVersion: number,
-    chunks: readonly Chunk[],
-    language: string,
-  ): Promise<void> {
-    const batchSize = 200;
-    await this.sql.inMission(missionId, async (tx) => {
-      for (let start = 0; start < chunks.length; start += batchSize) {
-        const batch = chunks.slice(start, start + batchSize);
-        const params: unknown[] = [missionId, documentId, contentVersion, language];
-        const values = batch.map((chunk) => {
-          params.push(
-            chunk.index,
-            chunkIdFor(documentId, contentVersion, chunk.index),
-            chunk.heading,
-            chunk.text,
-          );
-          const n = params.length;
-          return `($1, $2, $3, $${n - 3}, $${n - 2}, $${n - 1}, $${n},
-            setweight(to_tsvector($4::regconfig, coalesce($${n - 1}, '')), 'A') ||
-            setweight(to_tsvector($4::regconfig, $${n}), 'B'))`;
-        });
-        await tx.query(
-          `INSERT INTO chunks (mission_id, document_id, content_version, chunk_index, chunk_id, heading, text, search_vector)
-           VALUES ${values.join(', ')}
-           ON CONFLICT DO NOTHING`,
-          params,
-        );
-      }
-    });
-  }
-
-  async countChunks(missionId: string, documentId: string, contentVersion: number): Promise<number> {
-    const { rows } = await this.scoped(missionId).query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version = $3',
-      [missionId, documentId, contentVersion],
-    );
-    return rows[0]?.n ?? 0;
-  }
-
-  /**
-   * Chunks not yet embedded by `model`, in index order, so embedding resumes where it stopped.
-   * `embedding_model` records that the vector store holds the chunk's vector, wherever it lives.
-   */
-  async chunksToEmbed(
-    missionId: string,
-    documentId: string,
-    contentVersion: number,
-    model: string,
-    limit: number,
-  ): Promise<Array<{ chunkId: string; chunkIndex: number; text: string; heading: string | null }>> {
-    const { rows } = await this.scoped(missionId).query<{
-      chunk_id: string;
-      chunk_index: number;
-      text: string;
-      heading: string | null;
-    }>(
-      `SELECT chunk_id, chunk_index, text, heading FROM chunks
-       WHERE mission_id = $1 AND document_id = $2 AND content_version = $3
-         AND embedding_model IS DISTINCT FROM $4
-       ORDER BY chunk_index LIMIT $5`,
-      [missionId, documentId, contentVersion, model, limit],
-    );
-    return rows.map((row) => ({
-      chunkId: row.chunk_id,
-      chunkIndex: row.chunk_index,
-      text: row.text,
-      heading: row.heading,
-    }));
-  }
-
-  /** Records that the vector store now holds these chunks' vectors from `model`. */
-  async markEmbedded(missionId: string, chunkIds: readonly string[], model: string): Promise<void> {
-    if (chunkIds.length === 0) return;
-    await this.scoped(missionId).query(
-      `UPDATE chunks SET embedding_model = $3
-       WHERE mission_id = $1 AND chunk_id = ANY($2::text[]) AND embedding_model IS DISTINCT FROM $3`,
-      [missionId, chunkIds, model],
-    );
-  }
-
-  /** Every chunk of one content version, in order: what the entity extractors read. */
-  async chunkTexts(
-    missionId: string,
-    documentId: string,
-    contentVersion: number,
-  ): Promise<Array<{ chunkIndex: number; text: string }>> {
-    const { rows } = await this.scoped(missionId).query<{ chunk_index: number; text: string }>(
-      `SELECT chunk_index, text FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version = $3
-       ORDER BY chunk_index`,
-      [missionId, documentId, contentVersion],
-    );
-    return rows.map((row) => ({ chunkIndex: row.chunk_index, text: row.text }));
-  }
-
-  /** Searchable chunks by id, with their document title, for search results. */
-  async chunksById(missionId: string, chunkIds: readonly string[]): Promise<Map<string, StoredChunk>> {
-    if (chunkIds.length === 0) return new Map();
-    const { rows } = await this.scoped(missionId).query<{
-      chunk_id: string;
-      document_id: string;
-      chunk_index: number;
-      text: string;
-      heading: string | null;
-      title: string | null;
-    }>(
-      `SELECT c.chunk_id, c.document_id, c.chunk_index, c.text, c.heading, d.title
-       FROM chunks c JOIN documents d ON d.mission_id = c.mission_id AND d.document_id = c.document_id
-       WHERE c.mission_id = $1 AND c.chunk_id = ANY($2::text[]) AND c.searchable`,
-      [missionId, chunkIds],
-    );
-    return new Map(
-      rows.map((row) => [
-        row.chunk_id,
-        {
-          chunkId: row.chunk_id,
-          documentId: row.document_id,
-          chunkIndex: row.chunk_index,
-          text: row.text,
-          heading: row.heading,
-          title: row.title,
-        },
-      ]),
-    );
-  }
-
-  /** Lexical candidates: Postgres full-text search, ranked by cover density. */
-  async searchLexical(
-    missionId: string,
-    query: string,
-    language: string,
-    limit: number,
-  ): Promise<Array<{ chunkId: string; rank: number }>> {
-    const { rows } = await this.scoped(missionId).query<{ chunk_id: string; rank: number }>(
-      `SELECT c.chunk_id, ts_rank_cd(c.search_vector, q) AS rank
-       FROM chunks c, websearch_to_tsquery($2::regconfig, $3) q
-       WHERE c.mission_id = $1 AND c.searchable AND c.search_vector @@ q
-       ORDER BY rank DESC, c.chunk_id
-       LIMIT $4`,
-      [missionId, language, query, limit],
-    );
-    return rows.map((row) => ({ chunkId: row.chunk_id, rank: Number(row.rank) }));
-  }
 }
 
-export function chunkIdFor(documentId: string, contentVersion: number, chunkIndex: number): string {
-  return `${documentId}:${contentVersion}:${chunkIndex}`;
+/** The stores over the documents table and its children, sharing one SQL client. */
+export interface DocumentStores {
+  documents: DocumentStore;
+  versions: DocumentVersionStore;
+  steps: StepLog;
+  chunks: ChunkStore;
+}
+
+export function createDocumentStores(sql: SqlClient): DocumentStores {
+  const versions = new DocumentVersionStore(sql);
+  return {
+    documents: new DocumentStore(sql, versions),
+    versions,
+    steps: new StepLog(sql),
+    chunks: new ChunkStore(sql),
+  };
 }

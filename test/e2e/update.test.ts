@@ -211,7 +211,7 @@ it('an update left queued by a run that ended without handing it over is started
   const bytes = Buffer.from('Barbara Liskov remapped the cobalt harbour at dawn.');
   const blob = await stack.platform.stores.blobs.putBytes(bytes, mission);
   const current = await stack.platform.documents.get(mission, documentId);
-  await stack.platform.documents.queueUpdate({
+  await stack.platform.stores.versions.queueUpdate({
     ...(current as NonNullable<typeof current>),
     sha256: blob.sha256,
     sizeBytes: blob.sizeBytes,

@@ -7,7 +7,15 @@ import { ingestWorkflowId } from '../../domain/documents';
 import { lexicalEmbedding } from '../../domain/lexical-embedding';
 import { blobKeyFor } from '../../stores/blobs/blob-store';
 import { CartridgeStore } from '../../stores/relational/cartridges';
-import { chunkIdFor, decodeCursor, DocumentStore, type NewDocument } from '../../stores/relational/documents';
+import { chunkIdFor, type ChunkStore } from '../../stores/relational/chunks';
+import type { DocumentVersionStore } from '../../stores/relational/document-versions';
+import {
+  createDocumentStores,
+  decodeCursor,
+  type DocumentStore,
+  type NewDocument,
+} from '../../stores/relational/documents';
+import type { StepLog } from '../../stores/relational/step-log';
 import { documentIdFor, documentIdForExternal } from '../../stores/ids';
 import { migrate, migrations } from '../../stores/relational/migrations';
 import { assertRowLevelSecurityHolds, openPostgres } from '../../stores/relational/postgres';
@@ -23,6 +31,9 @@ const dimensions = 64;
 let sql: SqlClient;
 let cartridges: CartridgeStore;
 let documents: DocumentStore;
+let versions: DocumentVersionStore;
+let steps: StepLog;
+let chunkStore: ChunkStore;
 let baseCartridge: Cartridge;
 
 const rawIn = async <Row = Record<string, unknown>>(
@@ -73,10 +84,10 @@ async function indexDocument(
 ): Promise<NewDocument> {
   const doc = newDocument(missionId, texts.join('\n'));
   await documents.admit(doc);
-  await documents.insertChunks(missionId, doc.documentId, 1, chunksOf(...texts), 'english');
-  const pending = await documents.chunksToEmbed(missionId, doc.documentId, 1, model, 100);
+  await chunkStore.insertChunks(missionId, doc.documentId, 1, chunksOf(...texts), 'english');
+  const pending = await chunkStore.chunksToEmbed(missionId, doc.documentId, 1, model, 100);
   await vectors?.upsert(missionId, model, pointsFor(doc.documentId, pending));
-  await documents.markEmbedded(
+  await chunkStore.markEmbedded(
     missionId,
     pending.map((chunk) => chunk.chunkId),
     model,
@@ -146,7 +157,7 @@ async function openStores(backend: Backend, missionIds: string[]): Promise<Datab
   await database.migrate();
   sql = database.app;
   cartridges = new CartridgeStore(sql);
-  documents = new DocumentStore(sql);
+  ({ documents, versions, steps, chunks: chunkStore } = createDocumentStores(sql));
   for (const id of missionIds) await cartridges.activate(cartridgeFor(id), 'test');
   return database;
 }
@@ -323,7 +334,7 @@ describe.each(backends)('relational stores on $name', (backend) => {
     it('new bytes under an external id become the next version; search swaps versions atomically', async () => {
       const first = update('the first edition speaks of amber tides');
       expect((await documents.admit(first)).created).toBe(true);
-      await documents.insertChunks(
+      await chunkStore.insertChunks(
         'alpha',
         first.documentId,
         1,
@@ -344,8 +355,8 @@ describe.each(backends)('relational stores on $name', (backend) => {
       expect(admitted.document.supersededBlobKeys).toEqual([first.blobKey]);
 
       const hits = async (query: string) =>
-        (await documents.searchLexical('alpha', query, 'english', 10)).map((hit) => hit.chunkId);
-      await documents.insertChunks(
+        (await chunkStore.searchLexical('alpha', query, 'english', 10)).map((hit) => hit.chunkId);
+      await chunkStore.insertChunks(
         'alpha',
         second.documentId,
         2,
@@ -359,10 +370,10 @@ describe.each(backends)('relational stores on $name', (backend) => {
       expect(await hits('amber tides')).toEqual([]);
       expect(await hits('cobalt storms')).toEqual([chunkIdFor(second.documentId, 2, 0)]);
 
-      expect(await documents.removeSupersededChunks('alpha', second.documentId, 2)).toEqual([first.blobKey]);
-      await documents.forgetSupersededBlobs('alpha', second.documentId, [first.blobKey]);
-      expect(await documents.countChunks('alpha', second.documentId, 1)).toBe(0);
-      expect(await documents.countChunks('alpha', second.documentId, 2)).toBe(1);
+      expect(await versions.removeSupersededChunks('alpha', second.documentId, 2)).toEqual([first.blobKey]);
+      await versions.forgetSupersededBlobs('alpha', second.documentId, [first.blobKey]);
+      expect(await chunkStore.countChunks('alpha', second.documentId, 1)).toBe(0);
+      expect(await chunkStore.countChunks('alpha', second.documentId, 2)).toBe(1);
       expect((await documents.get('alpha', second.documentId))?.supersededBlobKeys).toEqual([]);
     });
 
@@ -376,19 +387,19 @@ describe.each(backends)('relational stores on $name', (backend) => {
       expect(queued).toMatchObject({ created: false, queued: true });
       expect(queued.document).toMatchObject({ contentVersion: 1, sha256: first.sha256 });
       expect(queued.document.queuedUpdate).toMatchObject({ sha256: second.sha256, blobKey: second.blobKey });
-      expect(await documents.blobInUse('alpha', second.blobKey)).toBe(true);
+      expect(await versions.blobInUse('alpha', second.blobKey)).toBe(true);
 
       // A later update replaces the queued one; the replaced bytes join the superseded blobs.
       const third = update('a third version, the one that counts', 'report-8');
       const replaced = await documents.admit(third);
       expect(replaced.document.queuedUpdate?.sha256).toBe(third.sha256);
       expect(replaced.document.supersededBlobKeys).toEqual([second.blobKey]);
-      expect(await documents.blobInUse('alpha', second.blobKey)).toBe(false);
+      expect(await versions.blobInUse('alpha', second.blobKey)).toBe(false);
 
       // Only the run of the current version hands it over, once, and again idempotently.
       const firstRun = admitted.document.workflowId;
-      expect(await documents.takeQueuedUpdate('alpha', first.documentId, `${firstRun}:v9`)).toBeNull();
-      const next = await documents.takeQueuedUpdate('alpha', first.documentId, firstRun);
+      expect(await versions.takeQueuedUpdate('alpha', first.documentId, `${firstRun}:v9`)).toBeNull();
+      const next = await versions.takeQueuedUpdate('alpha', first.documentId, firstRun);
       expect(next).toMatchObject({
         contentVersion: 2,
         sha256: third.sha256,
@@ -397,11 +408,11 @@ describe.each(backends)('relational stores on $name', (backend) => {
       });
       expect(next?.workflowId).toBe(`${firstRun}:v2`);
       expect(next?.supersededBlobKeys.sort()).toEqual([first.blobKey, second.blobKey].sort());
-      expect(await documents.takeQueuedUpdate('alpha', first.documentId, firstRun)).toMatchObject({
+      expect(await versions.takeQueuedUpdate('alpha', first.documentId, firstRun)).toMatchObject({
         contentVersion: 2,
       });
       expect(
-        await documents.takeQueuedUpdate('alpha', first.documentId, next?.workflowId as string),
+        await versions.takeQueuedUpdate('alpha', first.documentId, next?.workflowId as string),
       ).toBeNull();
     });
 
@@ -410,11 +421,11 @@ describe.each(backends)('relational stores on $name', (backend) => {
       await documents.admit(first);
       const queued = update('an update changed back before it ran', 'report-10');
       await documents.admit(queued);
-      await documents.dropQueuedUpdate('alpha', first.documentId);
+      await versions.dropQueuedUpdate('alpha', first.documentId);
       const current = await documents.get('alpha', first.documentId);
       expect(current).toMatchObject({ contentVersion: 1, sha256: first.sha256, queuedUpdate: null });
       expect(current?.supersededBlobKeys).toEqual([queued.blobKey]);
-      expect(await documents.takeQueuedUpdate('alpha', first.documentId, first.workflowId)).toBeNull();
+      expect(await versions.takeQueuedUpdate('alpha', first.documentId, first.workflowId)).toBeNull();
     });
 
     it('a deletion drops the queued update and hands its bytes to the purge', async () => {
@@ -425,7 +436,7 @@ describe.each(backends)('relational stores on $name', (backend) => {
       const started = await documents.beginDeletion('alpha', first.documentId);
       expect(started?.blobKeys).toContain(queued.blobKey);
       expect((await documents.get('alpha', first.documentId))?.queuedUpdate).toBeNull();
-      expect(await documents.listQueuedUpdates('alpha')).toEqual([]);
+      expect(await versions.listQueuedUpdates('alpha')).toEqual([]);
     });
 
     it('two external ids may hold the same bytes as two documents', async () => {
@@ -441,9 +452,9 @@ describe.each(backends)('relational stores on $name', (backend) => {
       const doc = newDocument('alpha', 'chunked twice');
       await documents.admit(doc);
       const chunks = chunksOf('first chunk', 'second chunk', 'third chunk');
-      await documents.insertChunks('alpha', doc.documentId, 1, chunks, 'english');
-      await documents.insertChunks('alpha', doc.documentId, 1, chunks, 'english');
-      expect(await documents.countChunks('alpha', doc.documentId, 1)).toBe(3);
+      await chunkStore.insertChunks('alpha', doc.documentId, 1, chunks, 'english');
+      await chunkStore.insertChunks('alpha', doc.documentId, 1, chunks, 'english');
+      expect(await chunkStore.countChunks('alpha', doc.documentId, 1)).toBe(3);
       const { rows } = await rawIn<{ chunk_id: string }>(
         'alpha',
         'SELECT chunk_id FROM chunks WHERE document_id = $1 ORDER BY chunk_index',
@@ -456,15 +467,15 @@ describe.each(backends)('relational stores on $name', (backend) => {
       const doc = newDocument('alpha', 'many chunks');
       await documents.admit(doc);
       const texts = Array.from({ length: 450 }, (_, i) => `chunk number ${i}`);
-      await documents.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), 'english');
-      expect(await documents.countChunks('alpha', doc.documentId, 1)).toBe(450);
+      await chunkStore.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), 'english');
+      expect(await chunkStore.countChunks('alpha', doc.documentId, 1)).toBe(450);
     });
 
     it('lexical search stems words in the mission language', async () => {
       await indexDocument('alpha', ['the surveyors were measuring the glaciers']);
-      const hits = await documents.searchLexical('alpha', 'glacier measured', 'english', 10);
+      const hits = await chunkStore.searchLexical('alpha', 'glacier measured', 'english', 10);
       expect(hits.length).toBeGreaterThan(0);
-      expect(await documents.searchLexical('alpha', 'glacier', 'english', 10)).toHaveLength(1);
+      expect(await chunkStore.searchLexical('alpha', 'glacier', 'english', 10)).toHaveLength(1);
     });
   });
 
@@ -479,17 +490,17 @@ describe.each(backends)('relational stores on $name', (backend) => {
     });
 
     it('lexical search sees only the mission’s own chunks', async () => {
-      const alphaHits = await documents.searchLexical('alpha', 'quartz canyon', 'english', 10);
-      const betaHits = await documents.searchLexical('beta', 'quartz canyon', 'english', 10);
+      const alphaHits = await chunkStore.searchLexical('alpha', 'quartz canyon', 'english', 10);
+      const betaHits = await chunkStore.searchLexical('beta', 'quartz canyon', 'english', 10);
       expect(alphaHits.map((hit) => hit.chunkId)).toEqual([chunkIdFor(alphaDoc.documentId, 1, 0)]);
       expect(betaHits.map((hit) => hit.chunkId)).toEqual([chunkIdFor(betaDoc.documentId, 1, 0)]);
-      expect(await documents.searchLexical('paging', 'quartz canyon', 'english', 10)).toEqual([]);
+      expect(await chunkStore.searchLexical('paging', 'quartz canyon', 'english', 10)).toEqual([]);
     });
 
     it('chunksById in one mission does not return another mission’s chunk', async () => {
       const betaChunk = chunkIdFor(betaDoc.documentId, 1, 0);
-      expect((await documents.chunksById('alpha', [betaChunk])).size).toBe(0);
-      expect((await documents.chunksById('beta', [betaChunk])).size).toBe(1);
+      expect((await chunkStore.chunksById('alpha', [betaChunk])).size).toBe(0);
+      expect((await chunkStore.chunksById('beta', [betaChunk])).size).toBe(1);
     });
   });
 
@@ -608,17 +619,17 @@ describe('PgVectorStore with the document store (PGlite)', () => {
     const doc = newDocument('alpha', 'embedded in two goes');
     await documents.admit(doc);
     const texts = ['zero', 'one', 'two', 'three', 'four'];
-    await documents.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), 'english');
+    await chunkStore.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), 'english');
 
-    const firstBatch = await documents.chunksToEmbed('alpha', doc.documentId, 1, model, 2);
+    const firstBatch = await chunkStore.chunksToEmbed('alpha', doc.documentId, 1, model, 2);
     expect(firstBatch.map((chunk) => chunk.text)).toEqual(['zero', 'one']);
     expect(firstBatch[0]?.heading).toBe('Intro');
     await vectors.upsert('alpha', model, pointsFor(doc.documentId, firstBatch));
 
-    const rest = await documents.chunksToEmbed('alpha', doc.documentId, 1, model, 100);
+    const rest = await chunkStore.chunksToEmbed('alpha', doc.documentId, 1, model, 100);
     expect(rest.map((chunk) => chunk.text)).toEqual(['two', 'three', 'four']);
     // Another model's vectors do not count as done.
-    const forOtherModel = await documents.chunksToEmbed('alpha', doc.documentId, 1, 'openai:other', 100);
+    const forOtherModel = await chunkStore.chunksToEmbed('alpha', doc.documentId, 1, 'openai:other', 100);
     expect(forOtherModel).toHaveLength(5);
   });
 
@@ -626,22 +637,22 @@ describe('PgVectorStore with the document store (PGlite)', () => {
     const doc = newDocument('alpha', 'searchable after index');
     await documents.admit(doc);
     const texts = ['the lighthouse keeper logs every passing freighter', 'tide tables for the estuary'];
-    await documents.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), 'english');
-    const pending = await documents.chunksToEmbed('alpha', doc.documentId, 1, model, 10);
+    await chunkStore.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), 'english');
+    const pending = await chunkStore.chunksToEmbed('alpha', doc.documentId, 1, model, 10);
     await vectors.upsert('alpha', model, pointsFor(doc.documentId, pending));
     const query = lexicalEmbedding('lighthouse keeper', dimensions);
 
-    expect(await documents.searchLexical('alpha', 'lighthouse keeper', 'english', 10)).toEqual([]);
+    expect(await chunkStore.searchLexical('alpha', 'lighthouse keeper', 'english', 10)).toEqual([]);
     expect(await vectors.search('alpha', model, query, 10)).toEqual([]);
-    expect((await documents.chunksById('alpha', [chunkIdFor(doc.documentId, 1, 0)])).size).toBe(0);
+    expect((await chunkStore.chunksById('alpha', [chunkIdFor(doc.documentId, 1, 0)])).size).toBe(0);
 
     expect(await documents.markIndexed('alpha', doc.documentId, 1)).toBe(2);
-    const lexical = await documents.searchLexical('alpha', 'lighthouse keeper', 'english', 10);
+    const lexical = await chunkStore.searchLexical('alpha', 'lighthouse keeper', 'english', 10);
     expect(lexical.map((hit) => hit.chunkId)).toEqual([chunkIdFor(doc.documentId, 1, 0)]);
     const nearest = await vectors.search('alpha', model, query, 10);
     expect(nearest[0]?.chunkId).toBe(chunkIdFor(doc.documentId, 1, 0));
     expect(nearest[0]?.distance).toBeLessThan(nearest[1]?.distance as number);
-    const found = await documents.chunksById('alpha', [chunkIdFor(doc.documentId, 1, 0)]);
+    const found = await chunkStore.chunksById('alpha', [chunkIdFor(doc.documentId, 1, 0)]);
     expect(found.get(chunkIdFor(doc.documentId, 1, 0))).toMatchObject({
       documentId: doc.documentId,
       chunkIndex: 0,
@@ -705,8 +716,8 @@ describe.each(backends)('row-level security on $name', (backend) => {
     for (const id of ['alpha', 'beta']) {
       const doc = newDocument(id, `${id} shared words`);
       await documents.admit(doc);
-      await documents.insertChunks(id, doc.documentId, 1, chunksOf('shared words'), 'english');
-      await documents.beginStep(id, doc.documentId, 'parse');
+      await chunkStore.insertChunks(id, doc.documentId, 1, chunksOf('shared words'), 'english');
+      await steps.beginStep(id, doc.documentId, 'parse');
     }
   });
 

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { ingestInProcess } from '../../activities/ingest';
 import type { IngestInput } from '../../domain/documents';
-import type { DocumentStore } from '../../stores/relational/documents';
+import type { StepLog } from '../../stores/relational/step-log';
 import type { SqlClient } from '../../stores/relational/sql';
 import { filler } from '../support/fixtures';
 import { openInProcessPipeline, type InProcessPipeline } from '../support/pipeline';
@@ -12,13 +12,13 @@ import { openInProcessPipeline, type InProcessPipeline } from '../support/pipeli
 let pipeline: InProcessPipeline;
 let sql: SqlClient;
 let mission: string;
-let documents: DocumentStore;
+let steps: StepLog;
 let activities: InProcessPipeline['ingest'];
 let input: IngestInput;
 
 beforeAll(async () => {
   pipeline = await openInProcessPipeline('rerun');
-  ({ sql, mission, documents, ingest: activities } = pipeline);
+  ({ sql, mission, steps, ingest: activities } = pipeline);
   input = await pipeline.admitText(
     [
       'Ada Lovelace left Lisbon aboard MV-101.',
@@ -65,8 +65,8 @@ it('every step run again, and the whole pipeline run again, write nothing twice'
   // The whole workflow again: every step finds its recorded result.
   await ingestInProcess(activities, input);
   expect(await counts()).toEqual(once);
-  const steps = await documents.steps(mission, input.documentId);
-  expect(steps.map((step) => [step.step, step.executions])).toEqual(
+  const stepLog = await steps.steps(mission, input.documentId);
+  expect(stepLog.map((step) => [step.step, step.executions])).toEqual(
     expect.arrayContaining([
       ['parse', 1],
       ['pii', 1],

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parseCartridge } from '../../domain/cartridge';
 import { ingestWorkflowId } from '../../domain/documents';
 import { CartridgeStore } from '../../stores/relational/cartridges';
-import { chunkIdFor, DocumentStore } from '../../stores/relational/documents';
+import { chunkIdFor } from '../../stores/relational/chunks';
+import { createDocumentStores } from '../../stores/relational/documents';
 import { migrate } from '../../stores/relational/migrations';
 import { openPglite } from '../../stores/relational/pglite';
 import { QdrantVectorStore } from '../../stores/vectors/qdrant-vectors';
@@ -35,7 +36,7 @@ async function openPgvector(): Promise<Harness> {
   const sql = await openPglite();
   await migrate(sql);
   const cartridges = new CartridgeStore(sql);
-  const documents = new DocumentStore(sql);
+  const { documents, chunks: chunkStore } = createDocumentStores(sql);
   const base = parseCartridge(
     await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8'),
   );
@@ -65,7 +66,7 @@ async function openPgvector(): Promise<Harness> {
         text: `chunk ${index}`,
         heading: null,
       }));
-      await documents.insertChunks(missionId, documentId, contentVersion, texts, 'english');
+      await chunkStore.insertChunks(missionId, documentId, contentVersion, texts, 'english');
       // pgvector answers only searchable chunks. markIndexed would leave one version searchable;
       // the cases here hold several versions' vectors at once, as Qdrant may between swap and clean-up.
       await sql.inMission(missionId, (tx) =>

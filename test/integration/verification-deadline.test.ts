@@ -5,7 +5,7 @@ import { defaultLaneConcurrency } from '../../domain/lanes';
 import { customSearchAttributes } from '../../domain/search-attributes';
 import { ingestWorkflowId, type IngestInput } from '../../domain/documents';
 import { createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from '../../workers/ingest';
-import { decideReviewUpdate } from '../../workflows/verification';
+import { decideReviewUpdate } from '../../workflows/ingest-messages';
 import { testEnv } from '../support/env';
 import { openInProcessPipeline } from '../support/pipeline';
 import { createTimeSkippingEnvironment } from '../support/time-skipping';

@@ -10,7 +10,8 @@ import { createMetrics } from '../../observability/metrics';
 import { LocalBlobStore } from '../../stores/blobs/blob-store';
 import { LruSearchCache } from '../../stores/cache/search-cache';
 import { CartridgeStore } from '../../stores/relational/cartridges';
-import { DocumentStore } from '../../stores/relational/documents';
+import { createDocumentStores, type DocumentStore } from '../../stores/relational/documents';
+import type { StepLog } from '../../stores/relational/step-log';
 import { SectionStore } from '../../stores/relational/sections';
 import { documentIdFor } from '../../stores/ids';
 import { readMissionCartridges } from '../../stores/mission-files';
@@ -27,6 +28,7 @@ export interface InProcessPipeline {
   /** Where the blob store keeps its files. */
   blobDir: string;
   documents: DocumentStore;
+  steps: StepLog;
   verification: VerificationStore;
   ingest: ReturnType<typeof createIngestActivities>;
   review: ReturnType<typeof createVerificationActivities>;
@@ -48,7 +50,8 @@ export async function openInProcessPipeline(
   const missions = await writeTestMissions([name], { [name]: cartridge });
   const mission = missions.ids[0] as string;
   const { sql } = await openEmbeddedDatabase();
-  const documents = new DocumentStore(sql);
+  const documentStores = createDocumentStores(sql);
+  const { documents } = documentStores;
   const cartridges = new CartridgeStore(sql);
   const verification = new VerificationStore(sql);
   const [loaded] = await readMissionCartridges(missions.dir);
@@ -59,7 +62,7 @@ export async function openInProcessPipeline(
   const cache = new LruSearchCache({ maxEntries: 10 });
   const logger = createLogger('silent');
   const ingest = createIngestActivities({
-    documents,
+    ...documentStores,
     sections: new SectionStore(sql),
     cartridges,
     blobs,
@@ -84,6 +87,7 @@ export async function openInProcessPipeline(
     mission,
     blobDir,
     documents,
+    steps: documentStores.steps,
     verification,
     ingest,
     review,

@@ -641,7 +641,7 @@ describe('the files docker-compose.yml uses', () => {
   it('builds one image from pinned bases that runs as an unprivileged user', () => {
     const dockerfile = read('Dockerfile');
     const bases = [...dockerfile.matchAll(/^ARG NODE_IMAGE=(\S+)$/gm)].map((match) => match[1]);
-    expect(bases).toEqual([expect.stringMatching(/^node:20\.\d+\.\d+-bookworm-slim$/)]);
+    expect(bases).toEqual([expect.stringMatching(/^node:24\.\d+\.\d+-bookworm-slim$/)]);
     for (const [, image] of dockerfile.matchAll(/^FROM (\S+)/gm)) expect(image).toBe('${NODE_IMAGE}');
     expect(dockerfile).toMatch(/\bnpm ci\b/);
     expect(dockerfile).toMatch(/\bnpm run build\b/);

@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { IngestStep } from '../domain/documents';
+import type { IngestStep } from '../domain/pipeline';
 import type { DecisionAccepted, ReviewDecision, ReviewReason } from '../domain/verification';
 
 /**
@@ -12,7 +12,7 @@ export const decideReviewUpdate = defineUpdate<DecisionAccepted, [ReviewDecision
 /** Where a run is, as the workflow itself knows it. */
 export interface IngestProgress {
   /** The step being run, `review` while a person is awaited, or null before the first step. */
-  step: IngestStep | 'review' | null;
+  step: IngestStep | null;
   lane: string | null;
   review: {
     taskId: string;

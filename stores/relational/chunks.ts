@@ -1,0 +1,175 @@
+import type { Chunk } from '../../domain/chunking';
+import { missionStatements } from './document-rows';
+import type { SqlClient, SqlExecutor } from './sql';
+
+export interface StoredChunk {
+  chunkId: string;
+  documentId: string;
+  chunkIndex: number;
+  text: string;
+  heading: string | null;
+  title: string | null;
+}
+
+/** Chunks of each content version, their full-text vectors, and lexical search over them. */
+export class ChunkStore {
+  constructor(private readonly sql: SqlClient) {}
+
+  private scoped(missionId: string): SqlExecutor {
+    return missionStatements(this.sql, missionId);
+  }
+
+  /**
+   * Writes chunks with their full-text vectors in multi-row statements; keyed by
+   * (mission, document, content version, index) so a retried step inserts nothing twice.
+   */
+  async insertChunks(
+    missionId: string,
+    documentId: string,
+    contentVersion: number,
+    chunks: readonly Chunk[],
+    language: string,
+  ): Promise<void> {
+    const batchSize = 200;
+    await this.sql.inMission(missionId, async (tx) => {
+      for (let start = 0; start < chunks.length; start += batchSize) {
+        const batch = chunks.slice(start, start + batchSize);
+        const params: unknown[] = [missionId, documentId, contentVersion, language];
+        const values = batch.map((chunk) => {
+          params.push(
+            chunk.index,
+            chunkIdFor(documentId, contentVersion, chunk.index),
+            chunk.heading,
+            chunk.text,
+          );
+          const n = params.length;
+          return `($1, $2, $3, $${n - 3}, $${n - 2}, $${n - 1}, $${n},
+            setweight(to_tsvector($4::regconfig, coalesce($${n - 1}, '')), 'A') ||
+            setweight(to_tsvector($4::regconfig, $${n}), 'B'))`;
+        });
+        await tx.query(
+          `INSERT INTO chunks (mission_id, document_id, content_version, chunk_index, chunk_id, heading, text, search_vector)
+           VALUES ${values.join(', ')}
+           ON CONFLICT DO NOTHING`,
+          params,
+        );
+      }
+    });
+  }
+
+  async countChunks(missionId: string, documentId: string, contentVersion: number): Promise<number> {
+    const { rows } = await this.scoped(missionId).query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version = $3',
+      [missionId, documentId, contentVersion],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Chunks not yet embedded by `model`, in index order, so embedding resumes where it stopped.
+   * `embedding_model` records that the vector store holds the chunk's vector, wherever it lives.
+   */
+  async chunksToEmbed(
+    missionId: string,
+    documentId: string,
+    contentVersion: number,
+    model: string,
+    limit: number,
+  ): Promise<Array<{ chunkId: string; chunkIndex: number; text: string; heading: string | null }>> {
+    const { rows } = await this.scoped(missionId).query<{
+      chunk_id: string;
+      chunk_index: number;
+      text: string;
+      heading: string | null;
+    }>(
+      `SELECT chunk_id, chunk_index, text, heading FROM chunks
+       WHERE mission_id = $1 AND document_id = $2 AND content_version = $3
+         AND embedding_model IS DISTINCT FROM $4
+       ORDER BY chunk_index LIMIT $5`,
+      [missionId, documentId, contentVersion, model, limit],
+    );
+    return rows.map((row) => ({
+      chunkId: row.chunk_id,
+      chunkIndex: row.chunk_index,
+      text: row.text,
+      heading: row.heading,
+    }));
+  }
+
+  /** Records that the vector store now holds these chunks' vectors from `model`. */
+  async markEmbedded(missionId: string, chunkIds: readonly string[], model: string): Promise<void> {
+    if (chunkIds.length === 0) return;
+    await this.scoped(missionId).query(
+      `UPDATE chunks SET embedding_model = $3
+       WHERE mission_id = $1 AND chunk_id = ANY($2::text[]) AND embedding_model IS DISTINCT FROM $3`,
+      [missionId, chunkIds, model],
+    );
+  }
+
+  /** Every chunk of one content version, in order: what the entity extractors read. */
+  async chunkTexts(
+    missionId: string,
+    documentId: string,
+    contentVersion: number,
+  ): Promise<Array<{ chunkIndex: number; text: string }>> {
+    const { rows } = await this.scoped(missionId).query<{ chunk_index: number; text: string }>(
+      `SELECT chunk_index, text FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version = $3
+       ORDER BY chunk_index`,
+      [missionId, documentId, contentVersion],
+    );
+    return rows.map((row) => ({ chunkIndex: row.chunk_index, text: row.text }));
+  }
+
+  /** Searchable chunks by id, with their document title, for search results. */
+  async chunksById(missionId: string, chunkIds: readonly string[]): Promise<Map<string, StoredChunk>> {
+    if (chunkIds.length === 0) return new Map();
+    const { rows } = await this.scoped(missionId).query<{
+      chunk_id: string;
+      document_id: string;
+      chunk_index: number;
+      text: string;
+      heading: string | null;
+      title: string | null;
+    }>(
+      `SELECT c.chunk_id, c.document_id, c.chunk_index, c.text, c.heading, d.title
+       FROM chunks c JOIN documents d ON d.mission_id = c.mission_id AND d.document_id = c.document_id
+       WHERE c.mission_id = $1 AND c.chunk_id = ANY($2::text[]) AND c.searchable`,
+      [missionId, chunkIds],
+    );
+    return new Map(
+      rows.map((row) => [
+        row.chunk_id,
+        {
+          chunkId: row.chunk_id,
+          documentId: row.document_id,
+          chunkIndex: row.chunk_index,
+          text: row.text,
+          heading: row.heading,
+          title: row.title,
+        },
+      ]),
+    );
+  }
+
+  /** Lexical candidates: Postgres full-text search, ranked by cover density. */
+  async searchLexical(
+    missionId: string,
+    query: string,
+    language: string,
+    limit: number,
+  ): Promise<Array<{ chunkId: string; rank: number }>> {
+    const { rows } = await this.scoped(missionId).query<{ chunk_id: string; rank: number }>(
+      `SELECT c.chunk_id, ts_rank_cd(c.search_vector, q) AS rank
+       FROM chunks c, websearch_to_tsquery($2::regconfig, $3) q
+       WHERE c.mission_id = $1 AND c.searchable AND c.search_vector @@ q
+       ORDER BY rank DESC, c.chunk_id
+       LIMIT $4`,
+      [missionId, language, query, limit],
+    );
+    return rows.map((row) => ({ chunkId: row.chunk_id, rank: Number(row.rank) }));
+  }
+}
+
+export function chunkIdFor(documentId: string, contentVersion: number, chunkIndex: number): string {
+  return `${documentId}:${contentVersion}:${chunkIndex}`;
+}

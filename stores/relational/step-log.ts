@@ -1,0 +1,116 @@
+import type { IngestStep } from '../../domain/pipeline';
+import { iso, missionStatements } from './document-rows';
+import { recordDocumentEvent } from './events';
+import type { SqlClient, SqlExecutor } from './sql';
+
+export interface StepRecord {
+  step: string;
+  status: 'running' | 'done' | 'failed';
+  executions: number;
+  durationMs: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  lastError: string | null;
+}
+
+/** The step log: what each step of a run produced, so a resumed run never redoes a finished step. */
+export class StepLog {
+  constructor(private readonly sql: SqlClient) {}
+
+  private scoped(missionId: string): SqlExecutor {
+    return missionStatements(this.sql, missionId);
+  }
+
+  async stepResult<T>(missionId: string, documentId: string, step: IngestStep): Promise<T | null> {
+    const { rows } = await this.scoped(missionId).query<{ result: T }>(
+      `SELECT result FROM document_steps WHERE mission_id = $1 AND document_id = $2 AND step = $3 AND status = 'done'`,
+      [missionId, documentId, step],
+    );
+    return rows[0] ? rows[0].result : null;
+  }
+
+  async beginStep(missionId: string, documentId: string, step: IngestStep): Promise<void> {
+    await this.changedStep(
+      missionId,
+      documentId,
+      step,
+      { state: 'running' },
+      `INSERT INTO document_steps (mission_id, document_id, step, status, executions, started_at)
+       VALUES ($1, $2, $3, 'running', 1, now())
+       ON CONFLICT (mission_id, document_id, step) DO UPDATE
+         SET status = 'running', executions = document_steps.executions + 1,
+             started_at = COALESCE(document_steps.started_at, now())`,
+      [missionId, documentId, step],
+    );
+  }
+
+  /** A write to the step log and the step's event, in one transaction. */
+  private async changedStep(
+    missionId: string,
+    documentId: string,
+    step: IngestStep,
+    detail: Record<string, unknown>,
+    text: string,
+    params: unknown[],
+  ): Promise<void> {
+    await this.sql.inMission(missionId, async (tx) => {
+      await tx.query(text, params);
+      await recordDocumentEvent(tx, { missionId, documentId, kind: 'step', step, detail });
+    });
+  }
+
+  async completeStep(
+    missionId: string,
+    documentId: string,
+    step: IngestStep,
+    result: unknown,
+  ): Promise<void> {
+    await this.changedStep(
+      missionId,
+      documentId,
+      step,
+      { state: 'done' },
+      `UPDATE document_steps SET status = 'done', result = $4::jsonb, last_error = NULL, finished_at = now(),
+         duration_ms = GREATEST(0, (EXTRACT(EPOCH FROM (now() - started_at)) * 1000)::int)
+       WHERE mission_id = $1 AND document_id = $2 AND step = $3`,
+      [missionId, documentId, step, JSON.stringify(result)],
+    );
+  }
+
+  async failStep(missionId: string, documentId: string, step: IngestStep, error: string): Promise<void> {
+    await this.changedStep(
+      missionId,
+      documentId,
+      step,
+      { state: 'failed', error: error.slice(0, 500) },
+      `UPDATE document_steps SET status = 'failed', last_error = $4
+       WHERE mission_id = $1 AND document_id = $2 AND step = $3`,
+      [missionId, documentId, step, error.slice(0, 2000)],
+    );
+  }
+
+  async steps(missionId: string, documentId: string): Promise<StepRecord[]> {
+    const { rows } = await this.scoped(missionId).query<{
+      step: string;
+      status: StepRecord['status'];
+      executions: number;
+      duration_ms: number | null;
+      started_at: Date | null;
+      finished_at: Date | null;
+      last_error: string | null;
+    }>(
+      `SELECT step, status, executions, duration_ms, started_at, finished_at, last_error FROM document_steps
+       WHERE mission_id = $1 AND document_id = $2 ORDER BY started_at NULLS LAST, step`,
+      [missionId, documentId],
+    );
+    return rows.map((row) => ({
+      step: row.step,
+      status: row.status,
+      executions: row.executions,
+      durationMs: row.duration_ms,
+      startedAt: iso(row.started_at),
+      finishedAt: iso(row.finished_at),
+      lastError: row.last_error,
+    }));
+  }
+}
