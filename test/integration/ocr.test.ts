@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { MissionflowError } from '../../domain/errors';
 import {
   findOcrEngine,
-  inspectPdfTextLayer,
-  isScannedPdf,
   ocrImage,
   ocrPdf,
   requireOcrEngine,
@@ -13,7 +11,14 @@ import {
   type OcrEngine,
 } from '../../adapters/ocr/ocr';
 import { makePdf } from '../support/fixtures';
-import { ensureOcrEngine, makeScannedPdf, makeTextImage, makeTextTiff } from '../support/ocr';
+import {
+  ensureOcrEngine,
+  inspectPdfTextLayer,
+  isScannedPdf,
+  makeScannedPdf,
+  makeTextImage,
+  makeTextTiff,
+} from '../support/ocr';
 
 // Real tesseract and poppler, installed from Debian by the harness when missing.
 

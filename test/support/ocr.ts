@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { findOcrEngine } from '../../adapters/ocr/ocr';
+import { pdfPages } from '../../adapters/ocr/pdf';
+import { OcrBudget, runTool } from '../../adapters/ocr/programs';
 import { ensureDebianPackages, run, which, type Say } from './services/service';
 
 const defaultSay: Say = (message) => process.stderr.write(`[ocr] ${message}\n`);
@@ -36,6 +38,64 @@ export async function ensureOcrEngine(say: Say = defaultSay): Promise<string> {
   const seconds = (Date.now() - started) / 1000;
   if (seconds > 1) say(`OCR engine ready in ${seconds.toFixed(1)} s: ${engine.version}`);
   return engine.tesseract;
+}
+
+export interface PdfTextLayer {
+  /** Pages in the PDF. */
+  pageCount: number;
+  /** Pages looked at (the first 50). */
+  pagesChecked: number;
+  /** Checked pages with less than 32 letters or digits in their text layer. */
+  pagesWithoutText: number[];
+  /** No checked page has a text layer: the PDF is a scan and only OCR can read it. */
+  scanned: boolean;
+}
+
+/**
+ * Looks at a PDF's text layer with poppler's pdftotext, page by page (it separates pages with a
+ * form feed): how the OCR tests tell their scanned fixtures from PDFs with text. A page counts as
+ * text when its layer holds at least 32 letters or digits, so a scanner's stamp ("Scanned with
+ * ...") or a lone page number does not hide a scan. Both programs read the PDF from stdin ("-"),
+ * on the runner OCR uses, so nothing is written to disk for a check.
+ */
+export async function inspectPdfTextLayer(bytes: Buffer): Promise<PdfTextLayer> {
+  const [pdftotext, pdfinfo] = [await which('pdftotext'), await which('pdfinfo')];
+  if (!pdftotext || !pdfinfo) {
+    throw new Error('pdftotext and pdfinfo are missing: call ensureOcrEngine() first');
+  }
+  const maxPages = 50;
+  const minCharacters = 32;
+  const budget = new OcrBudget(undefined, 60_000);
+  const info = await runTool({ command: pdfinfo, args: ['-'], input: bytes, what: 'pdfinfo' }, budget);
+  const { pageCount } = pdfPages(info.toString('utf8'));
+  const pagesChecked = Math.min(pageCount, maxPages);
+  const text = await runTool(
+    {
+      command: pdftotext,
+      args: ['-f', '1', '-l', String(maxPages), '-enc', 'UTF-8', '-', '-'],
+      input: bytes,
+      what: 'pdftotext',
+      maxOutputBytes: 32 * 1024 * 1024,
+    },
+    budget,
+  );
+  const pageTexts = text.toString('utf8').split('\f');
+  const pagesWithoutText: number[] = [];
+  for (let page = 1; page <= pagesChecked; page++) {
+    const characters = (pageTexts[page - 1] ?? '').match(/[\p{L}\p{N}]/gu)?.length ?? 0;
+    if (characters < minCharacters) pagesWithoutText.push(page);
+  }
+  return {
+    pageCount,
+    pagesChecked,
+    pagesWithoutText,
+    scanned: pagesChecked > 0 && pagesWithoutText.length === pagesChecked,
+  };
+}
+
+/** True when no page of the PDF (among the first 50) has a text layer. */
+export async function isScannedPdf(bytes: Buffer): Promise<boolean> {
+  return (await inspectPdfTextLayer(bytes)).scanned;
 }
 
 export interface TextRenderOptions {
