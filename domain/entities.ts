@@ -1,4 +1,5 @@
 import { MissionflowError } from './errors';
+import { isWordAt, isWordBefore } from './text';
 
 /**
  * The cartridge's entity extractor: dictionary terms and regular expressions per entity type, run
@@ -364,7 +365,7 @@ export function assembleEntities(chunks: readonly ChunkText[], scanChunk: ChunkS
 function scanTerms(root: TrieNode, caseSensitive: boolean, text: string, record: EntityRecorder): boolean {
   let start = 0;
   while (start < text.length) {
-    if (start > 0 && isWordBefore(text, start)) {
+    if (isWordBefore(text, start)) {
       start += 1;
       continue;
     }
@@ -423,33 +424,6 @@ function scanPattern(pattern: CompiledPattern, text: string, record: EntityRecor
 
 // ---------------------------------------------------------------------------------------------
 // Characters and ordering
-
-/** Letters, combining marks, digits and connectors (like `_`): what a whole-word match may not touch. */
-const unicodeWord = /[\p{L}\p{M}\p{N}\p{Pc}]/u;
-
-function isWordCodePoint(codePoint: number): boolean {
-  if (codePoint < 0x80) {
-    return (
-      (codePoint >= 0x30 && codePoint <= 0x39) ||
-      (codePoint >= 0x41 && codePoint <= 0x5a) ||
-      (codePoint >= 0x61 && codePoint <= 0x7a) ||
-      codePoint === 0x5f
-    );
-  }
-  return unicodeWord.test(String.fromCodePoint(codePoint));
-}
-
-/** Is the code point starting at `index` a word character? (false at the end) */
-function isWordAt(text: string, index: number): boolean {
-  return index < text.length && isWordCodePoint(text.codePointAt(index) as number);
-}
-
-/** Is the code point ending just before `index` a word character? */
-function isWordBefore(text: string, index: number): boolean {
-  const low = text.charCodeAt(index - 1);
-  const start = low >= 0xdc00 && low <= 0xdfff && index >= 2 ? index - 2 : index - 1;
-  return isWordCodePoint(text.codePointAt(start) as number);
-}
 
 const whitespace = /\s/;
 

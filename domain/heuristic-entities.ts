@@ -6,6 +6,7 @@ import {
   type EntityRecorder,
   type ExtractedEntities,
 } from './entities';
+import { wordCharacterClass } from './text';
 
 /**
  * The heuristic entity extractor: a third, independent voice next to the cartridge's patterns and
@@ -77,9 +78,9 @@ function scanChunk(text: string, record: EntityRecorder): boolean {
 // ---------------------------------------------------------------------------------------------
 // Dates and money
 
-/** Nothing of a word (letter, mark, digit, `_`) may touch a date or an amount. */
-const notAfterWord = '(?<![\\p{L}\\p{M}\\p{N}_])';
-const notBeforeWord = '(?![\\p{L}\\p{M}\\p{N}_])';
+/** Nothing of a word may touch a date or an amount. */
+const notAfterWord = `(?<![${wordCharacterClass}])`;
+const notBeforeWord = `(?![${wordCharacterClass}])`;
 
 const monthNumbers = new Map<string, number>();
 [
@@ -128,7 +129,7 @@ const scale = '(?:\\s+(?:million|billion|trillion|thousand)|(?:mn|bn|m|k))?';
 /** An amount must not run on into more digits, or into a word. */
 const amountEnd = `${notBeforeWord}(?![.,]\\d)`;
 const moneyBefore = new RegExp(
-  `(?:${notAfterWord}(?:${currencyCodes})\\s?|(?<![\\p{L}\\p{N}_$])(?:${currencySymbols})\\s?)${amount}${scale}${amountEnd}`,
+  `(?:${notAfterWord}(?:${currencyCodes})\\s?|(?<![${wordCharacterClass}$])(?:${currencySymbols})\\s?)${amount}${scale}${amountEnd}`,
   'gu',
 );
 const moneyAfter = new RegExp(

@@ -1,4 +1,5 @@
 import { MissionflowError } from './errors';
+import { isWordAt, isWordBefore } from './text';
 
 /**
  * The PII scan: finds e-mail addresses, phone numbers, payment card numbers, IBANs and the
@@ -199,8 +200,9 @@ function findNationalIds(text: string, nationalId: CompiledNationalId, list: Fin
 // - domain: two or more labels of A-Z a-z 0-9 and inner hyphens (1 to 63 characters each, 253 in all)
 //   separated by single dots; the last label (the TLD) is 2 to 63 letters, and not an image file
 //   extension (`logo@2x.png` is a file name); a trailing dot is sentence punctuation;
-// - not inside a longer word: no letter, digit or mark (any script) touches either end, and no other
-//   '@' does (`a@b.com@c.org` is not an address).
+// - not inside a longer word: no word character (a letter, mark, digit or connector such as `_`, in
+//   any script; see text.ts) touches either end, and no other '@' does (`a@b.com@c.org` is not an
+//   address).
 // Known misses: quoted local parts, internationalised (non-ASCII) addresses, IP-literal domains.
 
 const maxLocalLength = 64;
@@ -262,7 +264,7 @@ function isDomain(domain: string): boolean {
 // (American Express, Diners). Also:
 // - the first digit is 2 to 6, the issuer ranges of the card networks (Visa, Mastercard, Amex,
 //   Discover, JCB, UnionPay, Maestro); this also rules out placeholders like 0000 0000 0000 0000;
-// - not part of a longer number: no letter, digit, '+' or decimal point touches either end, and no
+// - not part of a longer number: no word character, '+' or decimal point touches either end, and no
 //   digit is joined to it by its own kind of separator.
 
 function findPaymentCards(text: string, list: FindingList): void {
@@ -637,25 +639,4 @@ function isAsciiUpperOrDigit(code: number): boolean {
 
 function isAsciiAlphanumeric(code: number): boolean {
   return isAsciiUpperOrDigit(code) || (code >= 0x61 && code <= 0x7a);
-}
-
-/** Letters, marks, digits and `_` of any script: what must not touch a finding. */
-const wordCharacter = /[\p{L}\p{M}\p{N}_]/u;
-
-function isWordCodePoint(codePoint: number): boolean {
-  if (codePoint < 0x80) return isAsciiAlphanumeric(codePoint) || codePoint === 0x5f;
-  return wordCharacter.test(String.fromCodePoint(codePoint));
-}
-
-/** Does a word character start at `index`? (false past the end) */
-function isWordAt(text: string, index: number): boolean {
-  return index < text.length && isWordCodePoint(text.codePointAt(index) as number);
-}
-
-/** Does a word character end just before `index`? (false at the start) */
-function isWordBefore(text: string, index: number): boolean {
-  if (index <= 0) return false;
-  const low = text.charCodeAt(index - 1);
-  const pairStart = low >= 0xdc00 && low <= 0xdfff && index >= 2 ? index - 2 : index - 1;
-  return isWordCodePoint(text.codePointAt(pairStart) as number);
 }

@@ -66,3 +66,47 @@ export function normaliseText(text: string): string {
       .trim()
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Word boundaries
+//
+// What a whole-word match (an entity term, a PII finding, a date or an amount) must not touch:
+// Unicode's word characters (UTS #18 `\w`, less the invisible joiners) in every script, so that a
+// boundary means the same in the PII scan and in every entity extractor.
+
+/**
+ * The body of a regular-expression character class (for a `u`-flag expression) matching one word
+ * character: letters, combining marks, numbers, and connector punctuation (`_` and the likes of
+ * fullwidth `＿`, which East Asian text uses the same way).
+ */
+export const wordCharacterClass = '\\p{L}\\p{M}\\p{N}\\p{Pc}';
+
+const wordCharacter = new RegExp(`[${wordCharacterClass}]`, 'u');
+
+export function isWordCodePoint(codePoint: number): boolean {
+  // ASCII, most text, is answered without a regular expression.
+  if (codePoint < 0x80) {
+    return (
+      (codePoint >= 0x30 && codePoint <= 0x39) ||
+      (codePoint >= 0x41 && codePoint <= 0x5a) ||
+      (codePoint >= 0x61 && codePoint <= 0x7a) ||
+      codePoint === 0x5f
+    );
+  }
+  return wordCharacter.test(String.fromCodePoint(codePoint));
+}
+
+/** Does a word character start at UTF-16 index `index`? (false at or past the end) */
+export function isWordAt(text: string, index: number): boolean {
+  return index >= 0 && index < text.length && isWordCodePoint(text.codePointAt(index) as number);
+}
+
+/** Does a word character end just before UTF-16 index `index`? (false at the start) */
+export function isWordBefore(text: string, index: number): boolean {
+  if (index <= 0 || index > text.length) return false;
+  const last = text.charCodeAt(index - 1);
+  const lead = index >= 2 ? text.charCodeAt(index - 2) : 0;
+  // A character outside the BMP ends in a surrogate pair: read the pair from its first half.
+  const pairs = last >= 0xdc00 && last <= 0xdfff && lead >= 0xd800 && lead <= 0xdbff;
+  return isWordCodePoint(text.codePointAt(pairs ? index - 2 : index - 1) as number);
+}

@@ -38,6 +38,20 @@ describe('dates', () => {
   });
 });
 
+describe('word boundaries shared with the PII scan', () => {
+  it('keep dates and amounts apart from words joined by any connector', () => {
+    // U+FF3F fullwidth low line joins like `_`, which always kept them apart; it once did not.
+    expect(names('ref\uff3f2024-01-15 ref_2024-01-15 2024-01-15\uff3fx')).toEqual([]);
+    expect(ofType('Money', 'ref\uff3fEUR 100, ref\uff3f$5')).toEqual([]);
+  });
+
+  it('keep an amount apart from a letter with a combining mark before its symbol', () => {
+    // e + U+0301 is é written in two code points: the mark belongs to the word.
+    expect(ofType('Money', 'cafe\u0301$5, caf\u00e9$5')).toEqual([]);
+    expect(ofType('Money', 'cafe\u0301 $5')).toEqual(['$5']);
+  });
+});
+
 describe('money', () => {
   it('finds amounts with a currency symbol or code before or after them', () => {
     expect(

@@ -41,6 +41,12 @@ describe('e-mail addresses', () => {
     ).toEqual([]);
   });
 
+  it('ignores an address joined to a word by any connector, as by `_`', () => {
+    // U+FF3F fullwidth low line (`_` itself may stand in an address): the scan once counted `_`
+    // alone among connectors, and found `ada@example.com` here.
+    expect(found('ref\uff3fada@example.com')).toEqual([]);
+  });
+
   it('reports offsets in UTF-16 code units', () => {
     const text = 'Zürich 😀 ada@example.com';
     const [finding] = scan(text);
@@ -81,6 +87,12 @@ describe('payment cards', () => {
         ].join('; '),
       ),
     ).toEqual([]);
+  });
+});
+
+describe('numbers joined to a word by a connector', () => {
+  it('are no cards or phones, whatever the connector', () => {
+    expect(found('ref_4111111111111111 ref\uff3f4111111111111111 tel\u203f+44 20 7946 0958')).toEqual([]);
   });
 });
 

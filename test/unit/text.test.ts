@@ -1,4 +1,11 @@
-import { decodeText, normaliseText } from '../../domain/text';
+import {
+  decodeText,
+  isWordAt,
+  isWordBefore,
+  isWordCodePoint,
+  normaliseText,
+  wordCharacterClass,
+} from '../../domain/text';
 
 const utf16be = (text: string): Buffer => {
   const bytes = Buffer.from(text, 'utf16le');
@@ -96,5 +103,72 @@ describe('normaliseText', () => {
   it('leaves clean text unchanged', () => {
     const clean = 'Title\n\nFirst paragraph, with punctuation: “quotes” and é.\nSecond line.';
     expect(normaliseText(clean)).toBe(clean);
+  });
+});
+
+describe('word characters', () => {
+  const isWord = (char: string) => isWordCodePoint(char.codePointAt(0) as number);
+
+  it('are letters, combining marks and numbers of any script', () => {
+    for (const char of ['a', 'Z', '7', 'é', 'ß', 'İ', 'Ω', 'ж', 'ا', '東', 'ก', '\u0301', '٣', '²', '𝐀']) {
+      expect([char, isWord(char)]).toEqual([char, true]);
+    }
+  });
+
+  it('include `_` and every other connector: the PII scan once took `_` alone', () => {
+    // U+FF3F fullwidth low line, U+203F undertie, U+2040 character tie, U+FE4F wavy low line.
+    for (const char of ['_', '\uff3f', '\u203f', '\u2040', '\ufe4f']) {
+      expect([char, isWord(char)]).toEqual([char, true]);
+    }
+  });
+
+  it('exclude spaces, punctuation, symbols, emoji and invisible joiners', () => {
+    for (const char of [
+      ' ',
+      '\u00a0',
+      '-',
+      '.',
+      "'",
+      '@',
+      '$',
+      '€',
+      '+',
+      '😀',
+      '\u200d',
+      '\u200c',
+      '\ufeff',
+    ]) {
+      expect([char, isWord(char)]).toEqual([char, false]);
+    }
+  });
+
+  it('as a character class, match exactly what isWordCodePoint accepts', () => {
+    const pattern = new RegExp(`^[${wordCharacterClass}]$`, 'u');
+    for (const char of ['a', '7', 'é', '\u0301', '_', '\uff3f', '𝐀', ' ', '-', '$', '😀', '\u200d']) {
+      expect([char, pattern.test(char)]).toEqual([char, isWord(char)]);
+    }
+  });
+});
+
+describe('word boundaries', () => {
+  it('read a character outside the basic plane whole, on either side', () => {
+    const text = '𝐀b😀';
+    expect(isWordAt(text, 0)).toBe(true);
+    expect(isWordBefore(text, 2)).toBe(true);
+    expect(isWordAt(text, 3)).toBe(false);
+    expect(isWordBefore(text, 5)).toBe(false);
+  });
+
+  it('see nothing before the start or past the end: the entity scan once read index -1', () => {
+    expect(isWordBefore('abc', 0)).toBe(false);
+    expect(isWordAt('abc', 3)).toBe(false);
+    expect(isWordAt('abc', -1)).toBe(false);
+    expect(isWordBefore('abc', 4)).toBe(false);
+  });
+
+  it('read a lone trail surrogate as itself, not as the pair it would end', () => {
+    // 'a' then a stray low surrogate: no pair, and a surrogate is no word character.
+    expect(isWordBefore('a\udc00', 2)).toBe(false);
+    expect(isWordBefore('a\udc00', 1)).toBe(true);
   });
 });
