@@ -1,15 +1,26 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { errorCatalog, MissionflowError, type ErrorCode, type FieldError } from '../domain/errors';
+import { z } from 'zod';
+import { errorCatalog, MissionflowError, type ErrorCode } from '../domain/errors';
 import type { Logger } from '../observability/logger';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  errors?: FieldError[];
-}
+const errorCodes = Object.keys(errorCatalog) as [ErrorCode, ...ErrorCode[]];
+
+/** Every error answer: application/problem+json (RFC 9457) with a machine-readable code. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(errorCodes),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'Field-level problems of an invalid request' }),
+  })
+  .meta({ id: 'Problem' });
+
+export type Problem = z.infer<typeof problemSchema>;
 
 export function problemFor(error: MissionflowError): Problem {
   return {
@@ -36,6 +47,15 @@ function fromBodyParser(error: { type?: string; message?: string }): Missionflow
 
 /** What `Retry-After` says on answers that are worth sending again. */
 export const retryAfterSeconds = 5;
+
+/**
+ * A conflict that clears by itself (a run or deletion still going) or a dependency not ready yet:
+ * the answer tells clients when to ask again, rather than leave each to guess or hammer.
+ */
+export function saysRetryAfter(code: ErrorCode): boolean {
+  const { status, retryable } = errorCatalog[code];
+  return retryable && (status === 409 || status === 503);
+}
 
 /** The one place errors become HTTP answers: application/problem+json with a machine-readable code. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
@@ -70,9 +90,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
         setTimeout(() => socket.destroy(), 1_000).unref();
       };
     }
-    // A conflict that clears by itself (a run or deletion still going) or a dependency not ready yet:
-    // tell clients when to ask again, rather than leave each to guess or hammer.
-    if (known.retryable && (known.status === 409 || known.status === 503)) {
+    if (saysRetryAfter(known.code)) {
       res.setHeader('Retry-After', String(retryAfterSeconds));
     }
     res.status(known.status).type('application/problem+json').json(problemFor(known));

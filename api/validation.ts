@@ -1,4 +1,4 @@
-import type { ZodType } from 'zod';
+import { z, type ZodType } from 'zod';
 import { documentIdPattern, missionIdPattern } from '../domain/documents';
 import { MissionflowError } from '../domain/errors';
 
@@ -17,17 +17,37 @@ export function validate<T>(schema: ZodType<T>, value: unknown, what = 'request'
   );
 }
 
+/**
+ * A string matching `pattern`. The pattern is also stated as the schema's `pattern`, from the
+ * regex's source: the OpenAPI generator would otherwise write the regex's flags (`/u`) into it.
+ */
+export function matching(pattern: RegExp, message?: string) {
+  return z.string().regex(pattern, message).meta({ pattern: pattern.source });
+}
+
+export const missionIdSchema = matching(missionIdPattern).meta({
+  description: 'A mission id: lower-case letters, digits, - and _, 1 to 48 characters',
+});
+
+export const documentIdSchema = matching(documentIdPattern).meta({ description: 'A document id' });
+
+/** The path parameters of every route under a mission. */
+export const missionPath = z.object({ mission: missionIdSchema });
+export const documentPath = missionPath.extend({ document: documentIdSchema });
+
 /** A mission id that cannot exist is reported like one that does not. */
 export function missionParam(value: string | string[] | undefined): string {
-  if (typeof value !== 'string' || !missionIdPattern.test(value)) {
+  const parsed = missionIdSchema.safeParse(value);
+  if (!parsed.success) {
     throw new MissionflowError('mission_not_found', `mission '${String(value)}' does not exist`);
   }
-  return value;
+  return parsed.data;
 }
 
 export function documentParam(value: string | string[] | undefined): string {
-  if (typeof value !== 'string' || !documentIdPattern.test(value)) {
+  const parsed = documentIdSchema.safeParse(value);
+  if (!parsed.success) {
     throw new MissionflowError('document_not_found', `document '${String(value)}' does not exist`);
   }
-  return value;
+  return parsed.data;
 }

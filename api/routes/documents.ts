@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import express, { Router, type Request } from 'express';
-import { z } from 'zod';
-import { documentStatuses } from '../../domain/documents';
+import type { z } from 'zod';
 import { MissionflowError } from '../../domain/errors';
 import { decodeCursor, type DocumentRecord, type DocumentStore } from '../../stores/relational/documents';
 import type { SectionStore } from '../../stores/relational/sections';
@@ -14,38 +13,17 @@ import { readRunProgress } from '../../services/progress';
 import { readMultipart } from '../uploads';
 import { presentTask } from './verification';
 import { documentParam, missionParam, validate } from '../validation';
-
-/** Printable, no control characters: it is a key, shown back and used in logs. */
-const externalId = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(/^[^\p{Cc}]+$/u, 'no control characters');
-
-const jsonIntake = z
-  .object({
-    text: z.string(),
-    externalId: externalId.optional(),
-    title: z.string().trim().min(1).max(500).optional(),
-    mediaType: z.string().max(200).optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
-
-const multipartFields = z.object({
-  externalId: externalId.optional(),
-  title: z.string().trim().min(1).max(500).optional(),
-  mediaType: z.string().max(200).optional(),
-  metadata: z.string().optional(),
-});
-
-const listQuery = z
-  .object({
-    status: z.enum(documentStatuses).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(500).optional(),
-  })
-  .strict();
+import {
+  externalId,
+  jsonIntake,
+  multipartFields,
+  documentListQuery,
+  type admittedSchema,
+  type deletionAcceptedSchema,
+  type documentPageSchema,
+  type documentSchema,
+  type documentSummarySchema,
+} from './document-schemas';
 
 function parseMetadata(value: string | undefined): Record<string, unknown> {
   if (value === undefined) return {};
@@ -63,7 +41,7 @@ function parseMetadata(value: string | undefined): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export function presentDocument(document: DocumentRecord, steps?: Awaited<ReturnType<StepLog['steps']>>) {
+export function presentDocument(document: DocumentRecord): z.infer<typeof documentSummarySchema> {
   return {
     documentId: document.documentId,
     missionId: document.missionId,
@@ -83,7 +61,7 @@ export function presentDocument(document: DocumentRecord, steps?: Awaited<Return
     consensusScore: consensusScore(document.consensus),
     cartridgeVersion: document.cartridgeVersion,
     contentVersion: document.contentVersion,
-    externalId: document.externalId,
+    externalId: document.externalId ?? null,
     chunkCount: document.chunkCount,
     textEncoding: document.textEncoding,
     metadata: document.metadata,
@@ -101,7 +79,6 @@ export function presentDocument(document: DocumentRecord, steps?: Awaited<Return
           queuedAt: document.queuedUpdate.queuedAt,
         }
       : null,
-    ...(steps ? { steps } : {}),
   };
 }
 
@@ -179,13 +156,13 @@ export function documentRoutes(deps: {
     res
       .status(202)
       .location(`/v1/missions/${cartridge.missionId}/documents/${admitted.documentId}`)
-      .json(admitted);
+      .json(admitted satisfies z.infer<typeof admittedSchema>);
   });
 
   router.get('/v1/missions/:mission/documents', async (req, res) => {
     const missionId = missionParam(req.params.mission);
     await admission.requireMission(missionId);
-    const query = validate(listQuery, req.query, 'query');
+    const query = validate(documentListQuery, req.query, 'query');
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (cursor === null) {
       throw new MissionflowError('invalid_request', 'the cursor is not valid', [
@@ -196,7 +173,7 @@ export function documentRoutes(deps: {
     res.json({
       documents: page.documents.map((document) => presentDocument(document)),
       nextCursor: page.nextCursor,
-    });
+    } satisfies z.infer<typeof documentPageSchema>);
   });
 
   router.get('/v1/missions/:mission/documents/:document', async (req, res) => {
@@ -215,7 +192,8 @@ export function documentRoutes(deps: {
     ]);
     const planned = document.lane === 'deep' ? planSections(document.pageCount ?? 0).length : 0;
     res.json({
-      ...presentDocument(document, steps),
+      ...presentDocument(document),
+      steps,
       consensus: document.consensus,
       pii: document.pii,
       progress,
@@ -229,7 +207,7 @@ export function documentRoutes(deps: {
               list: sections,
             }
           : null,
-    });
+    } satisfies z.infer<typeof documentSchema>);
   });
 
   router.delete('/v1/missions/:mission/documents/:document', async (req, res) => {
@@ -237,7 +215,9 @@ export function documentRoutes(deps: {
     await admission.requireMission(missionId);
     const documentId = documentParam(req.params.document);
     const { workflowId } = await admission.deleteDocument(missionId, documentId);
-    res.status(202).json({ documentId, workflowId, status: 'deleted' });
+    res
+      .status(202)
+      .json({ documentId, workflowId, status: 'deleted' } satisfies z.infer<typeof deletionAcceptedSchema>);
   });
 
   return router;

@@ -1,9 +1,11 @@
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { documentStatuses } from '../../domain/documents';
 import { MissionflowError } from '../../domain/errors';
 import type { Logger } from '../../observability/logger';
-import type { DocumentEvent, DocumentEventStore } from '../../stores/relational/events';
+import type { DocumentEventStore } from '../../stores/relational/events';
 import type { Admission } from '../../services/admission';
-import { missionParam } from '../validation';
+import { documentIdSchema, matching, missionParam } from '../validation';
 
 export interface EventStreamOptions {
   /** How often a stream looks for new events. */
@@ -11,6 +13,25 @@ export interface EventStreamOptions {
   /** A comment line this often keeps proxies from closing an idle stream. */
   keepAliveMs: number;
 }
+
+const eventId = matching(/^\d{1,15}$/, 'a whole number').meta({ description: 'An event id' });
+
+/** Where a stream starts: after the event named by the header, else by the query, else the latest. */
+export const eventsQuery = z.object({ after: eventId.optional() });
+export const eventsHeaders = z.object({ 'Last-Event-ID': eventId.optional() });
+
+/** The data of each server-sent event (its SSE `event` is the kind, its `id` the event id). */
+export const documentEventSchema = z
+  .object({
+    eventId: z.number().int().meta({ description: 'Per mission, increasing in commit order' }),
+    documentId: documentIdSchema,
+    kind: z.enum(['status', 'step']),
+    status: z.enum(documentStatuses).meta({ description: "The document's status once the change committed" }),
+    step: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: 'DocumentEvent' });
 
 const defaults: EventStreamOptions = { pollMs: 500, keepAliveMs: 15_000 };
 const batch = 500;
@@ -81,7 +102,8 @@ function startingPoint(req: Request): number | null {
   const header = req.headers['last-event-id'];
   const raw = typeof header === 'string' && header !== '' ? header : req.query.after;
   if (raw === undefined) return null;
-  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) {
+  const parsed = eventId.safeParse(raw);
+  if (!parsed.success) {
     throw new MissionflowError('invalid_request', 'Last-Event-ID (or ?after) must be an event id', [
       {
         path: typeof header === 'string' && header !== '' ? 'Last-Event-ID' : 'after',
@@ -89,9 +111,9 @@ function startingPoint(req: Request): number | null {
       },
     ]);
   }
-  return Number(raw);
+  return Number(parsed.data);
 }
 
-function writeEvent(res: Response, event: DocumentEvent): void {
+function writeEvent(res: Response, event: z.infer<typeof documentEventSchema>): void {
   res.write(`id: ${event.eventId}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`);
 }

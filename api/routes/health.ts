@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
+import { z } from 'zod';
 import { withDeadline } from '../../stores/deadline';
 
 /** Resolves when the dependency answers; rejects with what went wrong when it does not. */
@@ -16,12 +17,26 @@ export type ReadinessCheck = ReadinessProbe | { probe: ReadinessProbe; required:
 export const readinessStatuses = ['ok', 'degraded', 'failing'] as const;
 export type ReadinessStatus = (typeof readinessStatuses)[number];
 
-export interface CheckResult {
-  status: 'ok' | 'failing';
-  detail?: string;
+export const checkResultSchema = z.object({
+  status: z.enum(['ok', 'failing']),
+  detail: z.string().optional().meta({ description: 'Why the check fails' }),
   /** Only on optional checks, so an operator sees why a failing one still answers 200. */
-  required?: false;
-}
+  required: z.literal(false).optional().meta({
+    description: 'Only on optional checks: their failure answers 200 `degraded`, not 503',
+  }),
+});
+export type CheckResult = z.infer<typeof checkResultSchema>;
+
+/** The answer of /health/ready, whatever its status code. */
+export const readinessSchema = z
+  .object({
+    status: z.enum(readinessStatuses),
+    checks: z.record(z.string(), checkResultSchema).meta({ description: 'One entry per dependency' }),
+  })
+  .meta({ id: 'Readiness' });
+
+export const livenessSchema = z.object({ status: z.literal('ok') });
+export const startupSchema = z.object({ status: z.literal('ok'), startedAt: z.iso.datetime() });
 
 /** Per check; a probe that neither answers nor fails by then counts as failing. */
 const checkTimeoutMs = 3_000;
@@ -52,17 +67,21 @@ export function healthRoutes(deps: {
 }): Router {
   const router = Router();
   router.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok' } satisfies z.infer<typeof livenessSchema>);
   });
   router.get('/health/startup', (_req, res) => {
-    res.json({ status: 'ok', startedAt: deps.startedAt.toISOString() });
+    res.json({
+      status: 'ok',
+      startedAt: deps.startedAt.toISOString(),
+    } satisfies z.infer<typeof startupSchema>);
   });
   router.get('/health/ready', async (_req, res) => {
     const results = await Promise.all(
       Object.entries(deps.checks).map(async ([name, check]) => [name, await runCheck(name, check)] as const),
     );
     const status = readinessStatus(results.map(([, result]) => result));
-    res.status(status === 'failing' ? 503 : 200).json({ status, checks: Object.fromEntries(results) });
+    const body: z.infer<typeof readinessSchema> = { status, checks: Object.fromEntries(results) };
+    res.status(status === 'failing' ? 503 : 200).json(body);
   });
   router.get('/metrics', async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics());

@@ -5,12 +5,35 @@ import type { Admission } from '../../services/admission';
 import type { SearchService } from '../../services/search';
 import { missionParam, validate } from '../validation';
 
-const searchBody = z
+export const searchBody = z
   .object({
     query: z.string().trim().min(1).max(2000),
-    limit: z.number().int().min(1).optional(),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "At most the cartridge's search.maxLimit; its search.defaultLimit when absent" }),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'SearchRequest' });
+
+export const searchResultsSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        documentId: z.string(),
+        chunkId: z.string(),
+        score: z.number(),
+        text: z.string(),
+        title: z.string().nullable(),
+        heading: z.string().nullable(),
+      }),
+    ),
+    tookMs: z.number().meta({ description: 'Time spent answering, in milliseconds' }),
+    cached: z.boolean().meta({ description: 'Answered from the search cache' }),
+  })
+  .meta({ id: 'SearchResults' });
 
 export function searchRoutes(deps: {
   admission: Admission;
@@ -31,7 +54,7 @@ export function searchRoutes(deps: {
     });
     const tookMs = Math.round((performance.now() - started) * 100) / 100;
     deps.metrics.searchDuration.observe({ mission: missionId, cached: String(cached) }, tookMs / 1000);
-    res.json({ results, tookMs, cached });
+    res.json({ results, tookMs, cached } satisfies z.infer<typeof searchResultsSchema>);
   });
   return router;
 }

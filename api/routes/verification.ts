@@ -10,10 +10,15 @@ import {
 } from '../../domain/verification';
 import type { VerificationStore, VerificationTask } from '../../stores/relational/verification';
 import type { Admission } from '../../services/admission';
-import { missionParam, validate } from '../validation';
+import { documentIdSchema, matching, missionParam, missionPath, validate } from '../validation';
 import type { VerificationDesk } from '../../services/verification';
 
-const listQuery = z
+const taskIdSchema = matching(verificationTaskIdPattern).meta({
+  description: 'A verification task id: the document id and its content version',
+});
+export const taskPath = missionPath.extend({ task: taskIdSchema });
+
+export const taskListQuery = z
   .object({
     state: z.enum(verificationTaskStates).optional(),
     reason: z.enum(reviewReasons).optional(),
@@ -22,16 +27,18 @@ const listQuery = z
   })
   .strict();
 
-const reviewer = z.string().regex(reviewerPattern, 'letters, digits and . _ @ + -, 1 to 128 characters');
+const reviewer = matching(reviewerPattern, 'letters, digits and . _ @ + -, 1 to 128 characters').meta({
+  description: 'Who reviews: recorded in the audit trail',
+});
 
-const claimBody = z.object({ reviewer }).strict();
+export const claimBody = z.object({ reviewer }).strict().meta({ id: 'Claim' });
 
 /** The shape is checked here; the rules of a decision (domain/verification.ts) after. */
-const decisionBody = z
+export const decisionBody = z
   .object({
     reviewer,
     decision: z.enum(reviewDecisions),
-    reason: z.string().max(2_000).optional(),
+    reason: z.string().max(2_000).optional().meta({ description: 'Required for reject' }),
     corrections: z
       .object({
         documentClass: z.string().optional(),
@@ -45,18 +52,57 @@ const decisionBody = z
           .optional(),
       })
       .strict()
-      .optional(),
+      .optional()
+      .meta({ description: 'Only for correct' }),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'Decision' });
+
+const isoTime = z.iso.datetime();
+
+export const taskSchema = z
+  .object({
+    taskId: taskIdSchema,
+    documentId: documentIdSchema,
+    contentVersion: z.number().int(),
+    workflowId: z.string(),
+    reasons: z.array(z.enum(reviewReasons)),
+    state: z.enum(verificationTaskStates),
+    claimant: z.string().nullable(),
+    leaseExpiresAt: isoTime.nullable(),
+    deadlineAt: isoTime,
+    escalations: z.number().int(),
+    decision: z.enum(reviewDecisions).nullable(),
+    decisionReason: z.string().nullable(),
+    decidedBy: z.string().nullable(),
+    decidedAt: isoTime.nullable(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'VerificationTask' });
+
+export const taskPageSchema = z
+  .object({ tasks: z.array(taskSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'VerificationTaskPage' });
+
+export const decisionAcceptedSchema = z
+  .object({
+    taskId: taskIdSchema,
+    decision: z.enum(reviewDecisions),
+    outcome: z.enum(['indexing', 'rejected']).meta({ description: 'Where the document goes now' }),
+    task: taskSchema,
+  })
+  .meta({ id: 'DecisionAccepted' });
 
 function taskParam(value: string | string[] | undefined): string {
-  if (typeof value !== 'string' || !verificationTaskIdPattern.test(value)) {
+  const parsed = taskIdSchema.safeParse(value);
+  if (!parsed.success) {
     throw new MissionflowError('task_not_found', `no verification task '${String(value)}'`);
   }
-  return value;
+  return parsed.data;
 }
 
-export function presentTask(task: VerificationTask) {
+export function presentTask(task: VerificationTask): z.infer<typeof taskSchema> {
   const { missionId: _mission, ...shown } = task;
   return shown;
 }
@@ -72,14 +118,17 @@ export function verificationRoutes(deps: {
   router.get('/v1/missions/:mission/verification', async (req, res) => {
     const missionId = missionParam(req.params.mission);
     await deps.admission.requireMission(missionId);
-    const query = validate(listQuery, req.query, 'query');
+    const query = validate(taskListQuery, req.query, 'query');
     const page = await deps.verification.list(missionId, {
       state: query.state,
       reason: query.reason,
       limit: query.limit,
       after: query.cursor,
     });
-    res.json({ tasks: page.tasks.map(presentTask), nextCursor: page.nextCursor });
+    res.json({
+      tasks: page.tasks.map(presentTask),
+      nextCursor: page.nextCursor,
+    } satisfies z.infer<typeof taskPageSchema>);
   });
 
   router.get('/v1/missions/:mission/verification/:task', async (req, res) => {
@@ -105,7 +154,7 @@ export function verificationRoutes(deps: {
     const taskId = taskParam(req.params.task);
     const body = validate(decisionBody, req.body ?? {}, 'body');
     const { task, accepted } = await deps.desk.decide(missionId, { taskId, ...body });
-    res.json({ ...accepted, task: presentTask(task) });
+    res.json({ ...accepted, task: presentTask(task) } satisfies z.infer<typeof decisionAcceptedSchema>);
   });
 
   return router;
