@@ -7,7 +7,8 @@
  * while it ran. Run after a deliberate, versioned workflow change: `npm run record:history`.
  * Histories already recorded are kept (they are what running workflows of that age look like); give
  * a new recording a new name. Never re-record to make a replay failure go away: that failure means
- * running workflows would break; use patched() instead.
+ * running workflows would break; use patched() instead (README: how a workflow changes).
+ * Test tooling, not product code: it lives with the tests and builds its own copy into .build/.
  */
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,15 +16,16 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../domain/config';
-import { createLogger } from '../observability/logger';
-import { startScratchDevServer } from '../temporal/dev-server';
+import { loadConfig } from '../../domain/config';
+import { createLogger } from '../../observability/logger';
+import { startScratchDevServer } from '../../temporal/dev-server';
 import { parse, stringify } from 'yaml';
-import { startPlatform } from '../workers/platform';
-import { filler, makePdf } from '../test/support/fixtures';
-import { makeTextImage } from '../test/support/ocr';
+import { startPlatform } from '../../workers/platform';
+import { filler, makePdf } from './fixtures';
+import { makeTextImage } from './ocr';
 
-const repoRoot = join(__dirname, '..', '..');
+// Run from the repository's root by `npm run record:history` (compiled into .build/, so not __dirname).
+const repoRoot = process.cwd();
 
 async function post(
   baseUrl: string,
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
   try {
     const baseUrl = `http://127.0.0.1:${platform.apiPort}`;
     const historiesDir = join(repoRoot, 'test', 'histories');
+    await mkdir(historiesDir, { recursive: true });
     const recorded = (name: string) =>
       access(join(historiesDir, `${name}.json`)).then(
         () => true,

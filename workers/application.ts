@@ -1,0 +1,61 @@
+import type { Client } from '@temporalio/client';
+import type { Embedder } from '../adapters/embedders';
+import type { Config } from '../domain/config';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { Admission } from '../services/admission';
+import { DocumentDeletion } from '../services/deletion';
+import { Missions } from '../services/missions';
+import { ResumeSweep } from '../services/resume';
+import { SearchService } from '../services/search';
+import { VerificationDesk } from '../services/verification';
+import type { Stores } from './stores';
+
+/** The use cases (services/), wired to the process's stores and Temporal client. */
+export interface Application {
+  missions: Missions;
+  /** How documents are accepted and their runs started. */
+  admission: Admission;
+  deletion: DocumentDeletion;
+  /** Starts runs that accepted documents and queued updates never got. */
+  resume: ResumeSweep;
+  search: SearchService;
+  desk: VerificationDesk;
+}
+
+export function composeApplication(options: {
+  config: Config;
+  stores: Stores;
+  embedder: Embedder;
+  client: Client;
+  workflowTaskQueue: string;
+  metrics: Metrics;
+  logger: Logger;
+}): Application {
+  const { config, stores, embedder, client, workflowTaskQueue, metrics, logger } = options;
+  const { documents, versions, cartridges, blobs, cache, chunks, vectors, verification } = stores;
+  return {
+    missions: new Missions(cartridges),
+    admission: new Admission({
+      documents,
+      versions,
+      blobs,
+      client,
+      workflowTaskQueue,
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      metrics,
+      logger,
+    }),
+    deletion: new DocumentDeletion({ documents, cache, client, workflowTaskQueue, logger }),
+    resume: new ResumeSweep({ documents, versions, cartridges, client, workflowTaskQueue, logger }),
+    search: new SearchService({
+      chunks,
+      vectors,
+      embedder,
+      cache,
+      // An in-process cache cannot hear about index changes made by workers in other processes.
+      cacheTtlSeconds: stores.shareable && !config.REDIS_URL ? 0 : config.SEARCH_CACHE_TTL_SECONDS,
+    }),
+    desk: new VerificationDesk({ verification, client, logger }),
+  };
+}
