@@ -25,55 +25,103 @@ import { showRun } from './run-attributes';
  * the stores.
  */
 export async function ingestDocument(input: IngestInput): Promise<IngestResult> {
-  const progress: IngestProgress = { step: null, lane: null, review: null };
-  setHandler(progressQuery, () => progress);
-  const review = new ReviewStep(input, progress);
+  return new IngestRun(input).run();
+}
+
+/** One run's state (progress, lane, class, review) and its steps, in the diagram's order. */
+class IngestRun {
+  private readonly progress: IngestProgress = { step: null, lane: null, review: null };
+  private readonly review: ReviewStep;
+  /** The lane's activities: set by classification, moved once more if a scan goes to ocr. */
+  private steps: LaneActivities | null = null;
+  private documentClass = '';
+
+  constructor(private readonly input: IngestInput) {
+    setHandler(progressQuery, () => this.progress);
+    this.review = new ReviewStep(input, this.progress);
+  }
+
+  async run(): Promise<IngestResult> {
+    const { input } = this;
+    showRun({ status: 'processing' });
+    try {
+      const routing = await this.step('classify', () => local.classifyDocument(input));
+      this.documentClass = routing.documentClass;
+      this.enterLane(routing);
+      const parsed = await this.parse(routing);
+      const scanned = await this.step('pii', () => this.lane().scanPii(input, parsed.parsedKey));
+      await this.step('chunk', () => this.lane().chunkDocument(input, scanned.parsedKey));
+      await this.step('embed', () => this.lane().embedChunks(input));
+      const assessed = await this.step('extract', () => this.lane().assessEntities(input));
+      const reviewed = await this.reviewIfNeeded(scanned, assessed.score);
+      if (reviewed.rejected) {
+        showRun({ status: 'rejected' });
+        await this.handOverQueuedUpdate();
+        return { ...this.result(routing), status: 'rejected', chunkCount: 0 };
+      }
+      await this.step('graph', () => this.lane().mergeEntityGraph(input, reviewed.corrections));
+      const { chunkCount } = await this.step('index', () => local.indexDocument(input));
+      await this.step('cleanup', () => this.lane().removeSupersededVersions(input));
+      showRun({ status: 'indexed' });
+      await this.handOverQueuedUpdate();
+      return { ...this.result(routing), status: 'indexed', chunkCount };
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
 
   /** Runs one step, so the progress query can say which is under way. */
-  async function step<T>(name: IngestStep, work: () => Promise<T>): Promise<T> {
-    progress.step = name;
+  private async step<T>(name: IngestStep, work: () => Promise<T>): Promise<T> {
+    this.progress.step = name;
     return work();
   }
 
+  private lane(): LaneActivities {
+    if (!this.steps) throw new Error('no lane before classification');
+    return this.steps;
+  }
+
   /** The lane's activities, moved to a new lane (classification, or a scan moving to ocr). */
-  function enterLane(routing: ClassifyResult): LaneActivities {
-    progress.lane = routing.lane;
+  private enterLane(routing: ClassifyResult): void {
+    this.progress.lane = routing.lane;
     showRun({ documentClass: routing.documentClass, lane: routing.lane });
-    return laneActivities(routing.taskQueue);
+    this.steps = laneActivities(routing.taskQueue);
   }
 
   /** Parse: a long PDF on the deep lane in sections, in parallel; a scan or image by OCR. */
-  async function parse(routing: ClassifyResult): Promise<ParseResult> {
+  private async parse(routing: ClassifyResult): Promise<ParseResult> {
     const pages = routing.pageCount ?? 0;
     const parsed =
       routing.lane === 'deep' && pages > sectionLimits.pagesPerSection
-        ? await parseInSections(pages)
-        : await step('parse', () => steps.parseDocument(input));
+        ? await this.parseInSections(pages)
+        : await this.step('parse', () => this.lane().parseDocument(this.input));
     if (!parsed.needsOcr) return parsed;
-    steps = enterLane(await step('reroute', () => local.routeToOcr(input)));
-    return step('ocr', () => steps.ocrDocument(input));
+    this.enterLane(await this.step('reroute', () => local.routeToOcr(this.input)));
+    return this.step('ocr', () => this.lane().ocrDocument(this.input));
   }
 
   /**
    * The sections of a long PDF, at most `sectionLimits.inFlight` scheduled at once (the deep lane's
    * workers bound how many run), then joined. Sections finished before a crash are not read again.
    */
-  async function parseInSections(pageCount: number): Promise<ParseResult> {
+  private async parseInSections(pageCount: number): Promise<ParseResult> {
     const plan = planSections(pageCount);
-    await step('sections', () =>
-      forEachBounded(plan, sectionLimits.inFlight, (section) => steps.parseSection(input, section)),
+    const steps = this.lane();
+    await this.step('sections', () =>
+      forEachBounded(plan, sectionLimits.inFlight, (section) => steps.parseSection(this.input, section)),
     );
-    return step('join', () => steps.joinSections(input, plan.length));
+    return this.step('join', () => steps.joinSections(this.input, plan.length));
   }
 
-  /** Review, when the gates ask for it: the corrections to apply, or null when rejected. */
-  async function reviewIfNeeded(
+  /** Review, when the gates ask for it: rejected, or the corrections to apply. */
+  private async reviewIfNeeded(
     scanned: PiiScanResult,
     consensus: number,
   ): Promise<{ rejected: boolean; corrections?: Corrections }> {
+    const { input } = this;
     const plan = await local.planReview(input, { consensus, piiForReview: scanned.review });
     if (plan.reasons.length === 0) return { rejected: false };
-    const decision = await step('review', () => review.awaitDecision(plan));
+    const decision = await this.step('review', () => this.review.awaitDecision(plan));
     if (decision.decision === 'reject') {
       await local.rejectDocument(input, decision.reason ?? 'rejected by a reviewer');
       return { rejected: true };
@@ -84,56 +132,42 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
       await local.applyClassification(input, corrections);
     }
     if (corrections?.documentClass !== undefined) {
-      documentClass = corrections.documentClass;
-      showRun({ documentClass });
+      this.documentClass = corrections.documentClass;
+      showRun({ documentClass: this.documentClass });
     }
     return { rejected: false, corrections };
   }
 
   /** As the run ends (indexed, rejected or failed, not cancelled): a queued update's run starts. */
-  async function handOverQueuedUpdate(): Promise<void> {
-    await step('handover', () => local.startQueuedUpdate(input));
-    progress.step = null;
+  private async handOverQueuedUpdate(): Promise<void> {
+    await this.step('handover', () => local.startQueuedUpdate(this.input));
+    this.progress.step = null;
   }
 
-  showRun({ status: 'processing' });
-  let steps: LaneActivities;
-  let documentClass = '';
-  try {
-    const routing = await step('classify', () => local.classifyDocument(input));
-    documentClass = routing.documentClass;
-    steps = enterLane(routing);
-    const parsed = await parse(routing);
-    const scanned = await step('pii', () => steps.scanPii(input, parsed.parsedKey));
-    await step('chunk', () => steps.chunkDocument(input, scanned.parsedKey));
-    await step('embed', () => steps.embedChunks(input));
-    const assessed = await step('extract', () => steps.assessEntities(input));
-    const reviewed = await reviewIfNeeded(scanned, assessed.score);
-    if (reviewed.rejected) {
-      showRun({ status: 'rejected' });
-      await handOverQueuedUpdate();
-      return {
-        ...resultOf(input, progress.lane ?? routing.lane, documentClass),
-        status: 'rejected',
-        chunkCount: 0,
-      };
-    }
-    await step('graph', () => steps.mergeEntityGraph(input, reviewed.corrections));
-    const { chunkCount } = await step('index', () => local.indexDocument(input));
-    await step('cleanup', () => steps.removeSupersededVersions(input));
-    showRun({ status: 'indexed' });
-    await handOverQueuedUpdate();
+  private result(
+    routing: ClassifyResult,
+  ): Pick<IngestResult, 'missionId' | 'documentId' | 'lane' | 'documentClass'> {
+    const { missionId, documentId } = this.input;
     return {
-      ...resultOf(input, progress.lane ?? routing.lane, documentClass),
-      status: 'indexed',
-      chunkCount,
+      missionId,
+      documentId,
+      lane: this.progress.lane ?? routing.lane,
+      documentClass: this.documentClass,
     };
-  } catch (error) {
+  }
+
+  /**
+   * A cancelled run records it and withdraws its open review; any other failure marks the document
+   * failed with its typed code, hands over a queued update, and fails the run with the typed cause
+   * (so the Web UI shows it as failed).
+   */
+  private async fail(error: unknown): Promise<never> {
+    const { input } = this;
     if (isCancellation(error)) {
-      // Record it even though this scope is cancelled, so the document does not stay `processing`
+      // Recorded even though this scope is cancelled, so the document does not stay `processing`
       // and its review, if one is open, leaves the queue.
       await CancellationScope.nonCancellable(async () => {
-        const open = review.undecidedTaskId;
+        const open = this.review.undecidedTaskId;
         if (open) await local.withdrawVerificationTask(input, open);
         await local.markDocumentCancelled(input);
       });
@@ -147,8 +181,7 @@ export async function ingestDocument(input: IngestInput): Promise<IngestResult> 
     log.warn('document failed', { code, message, workflowId: workflowInfo().workflowId });
     await local.markDocumentFailed(input, code, message);
     showRun({ status: 'failed' });
-    await handOverQueuedUpdate();
-    // Fail the run too, so the Web UI shows it as failed with the typed cause.
+    await this.handOverQueuedUpdate();
     throw ApplicationFailure.create({ message, type: code, nonRetryable: true, cause: failure ?? undefined });
   }
 }
@@ -167,14 +200,6 @@ async function forEachBounded<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
-}
-
-function resultOf(
-  input: IngestInput,
-  lane: string,
-  documentClass: string,
-): Pick<IngestResult, 'missionId' | 'documentId' | 'lane' | 'documentClass'> {
-  return { missionId: input.missionId, documentId: input.documentId, lane, documentClass };
 }
 
 function rootApplicationFailure(error: unknown): ApplicationFailure | null {
