@@ -1,16 +1,16 @@
-import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CartridgeStore } from '../stores/relational/cartridges';
 import type { DocumentStore } from '../stores/relational/documents';
-import type { StepLog } from '../stores/relational/step-log';
 import type { DocumentEventStore } from '../stores/relational/events';
-import type { SectionStore } from '../stores/relational/sections';
 import type { VerificationStore } from '../stores/relational/verification';
 import type { GraphStore } from '../stores/graph/graph-store';
 import type { Admission } from '../services/admission';
+import type { DocumentDeletion } from '../services/deletion';
+import type { DocumentView } from '../services/document-view';
+import type { Missions } from '../services/missions';
 import { openApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problems';
 import { documentRoutes } from './routes/documents';
@@ -24,18 +24,18 @@ import type { SearchService } from '../services/search';
 import type { VerificationDesk } from '../services/verification';
 
 export interface AppDependencies {
+  missions: Missions;
   admission: Admission;
+  deletion: DocumentDeletion;
+  /** One document's detail, read from the stores and its run. */
+  view: DocumentView;
   documents: DocumentStore;
-  steps: StepLog;
   cartridges: CartridgeStore;
   search: SearchService;
   graph: GraphStore;
   verification: VerificationStore;
   desk: VerificationDesk;
   events: DocumentEventStore;
-  sections: SectionStore;
-  /** Reads live run progress for document detail. */
-  client: Client;
   eventStream?: Partial<EventStreamOptions>;
   /** Aborted when the server is about to close: long-lived streams end. */
   stopping?: AbortSignal;

@@ -1,28 +1,22 @@
 import type { Readable } from 'node:stream';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { deletionWorkflowId, ingestWorkflowId, type DocumentStatus } from '../domain/documents';
+import type { Client } from '@temporalio/client';
+import { ingestWorkflowId, type DocumentStatus } from '../domain/documents';
 import { MissionflowError } from '../domain/errors';
-import { IngestStatusKey, MissionIdKey } from '../domain/search-attributes';
 import { sniffBytes, sniffMediaType, type SniffHints } from '../domain/media-types';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { BlobStore, StoredBlob } from '../stores/blobs/blob-store';
-import type { SearchCache } from '../stores/cache/search-cache';
-import type { CartridgeStore, CartridgeVersion } from '../stores/relational/cartridges';
+import type { CartridgeVersion } from '../stores/relational/cartridges';
 import type { DocumentVersionStore } from '../stores/relational/document-versions';
 import type { DocumentRecord, DocumentStore, NewDocument } from '../stores/relational/documents';
 import { documentIdFor, documentIdForExternal } from '../stores/ids';
 import { isRunOpen } from '../temporal/runs';
-import type { deleteDocument } from '../workflows/deletion';
-import type { ingestDocument } from '../workflows/ingest';
+import { startIngestRun } from './runs';
 
 export interface AdmissionDependencies {
   documents: DocumentStore;
   versions: DocumentVersionStore;
-  cartridges: CartridgeStore;
   blobs: BlobStore;
-  /** Forgotten for a mission the moment one of its documents is deleted. */
-  cache: SearchCache;
   client: Client;
   workflowTaskQueue: string;
   maxUploadBytes: number;
@@ -55,12 +49,6 @@ export interface Admitted {
  */
 export class Admission {
   constructor(private readonly deps: AdmissionDependencies) {}
-
-  async requireMission(missionId: string): Promise<CartridgeVersion> {
-    const active = await this.deps.cartridges.activeVersion(missionId);
-    if (!active) throw new MissionflowError('mission_not_found', `mission '${missionId}' does not exist`);
-    return active;
-  }
 
   maxBytesFor(cartridge: CartridgeVersion): number {
     return Math.min(this.deps.maxUploadBytes, cartridge.cartridge.limits.maxDocumentBytes);
@@ -176,120 +164,5 @@ export class Admission {
    */
   async startRun(document: DocumentRecord): Promise<void> {
     await startIngestRun(this.deps.client, this.deps.workflowTaskQueue, document);
-  }
-
-  /**
-   * Deletes a document: out of search before this answers (the deletion workflow's first step, run
-   * here too, is idempotent), then the workflow purges every store. Deleting twice finds the same run.
-   */
-  async deleteDocument(missionId: string, documentId: string): Promise<{ workflowId: string }> {
-    const document = await this.deps.documents.get(missionId, documentId);
-    if (!document)
-      throw new MissionflowError('document_not_found', `document '${documentId}' does not exist`);
-    await this.deps.documents.beginDeletion(missionId, documentId);
-    // With the cache down this must not stop the deletion half-begun: the workflow's first step
-    // invalidates again, retrying until the cache answers, and a cache that cannot be reached
-    // cannot serve a stale answer meanwhile.
-    await this.deps.cache.invalidateMission(missionId).catch((error: unknown) => {
-      this.deps.logger.warn(
-        { err: error, missionId, documentId },
-        'search cache not invalidated; the deletion will',
-      );
-    });
-    const workflowId = deletionWorkflowId(missionId, documentId, document.contentVersion);
-    try {
-      await this.deps.client.workflow.start<typeof deleteDocument>('deleteDocument', {
-        taskQueue: this.deps.workflowTaskQueue,
-        workflowId,
-        args: [{ missionId, documentId }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: MissionIdKey, value: missionId },
-          { key: IngestStatusKey, value: 'deleted' },
-        ],
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-    this.deps.logger.info({ missionId, documentId, workflowId }, 'document deletion started');
-    return { workflowId };
-  }
-
-  /**
-   * Accepted documents whose run may never have started (a crash between the row and the start),
-   * and queued updates whose run ended without handing them over (it crashed, or it began before
-   * runs did so).
-   */
-  async resumeUnstarted(): Promise<number> {
-    // Mission by mission: every read of mission data is scoped to one mission (row-level security).
-    const pending = [];
-    for (const mission of await this.deps.cartridges.listMissions()) {
-      for (const document of await this.deps.versions.listQueuedUpdates(mission.missionId)) {
-        try {
-          if (await isRunOpen(this.deps.client.workflow, document.workflowId)) continue;
-          const next = await this.deps.versions.takeQueuedUpdate(
-            document.missionId,
-            document.documentId,
-            document.workflowId,
-          );
-          if (next) pending.push(next);
-        } catch (error) {
-          this.deps.logger.warn(
-            { err: error, missionId: document.missionId, documentId: document.documentId },
-            'could not hand over a queued update; will retry',
-          );
-        }
-      }
-      pending.push(...(await this.deps.documents.listUnstarted(mission.missionId)));
-    }
-    let started = 0;
-    // A handed-over update is also `received`, so it is listed twice: start each run once.
-    const byRun = new Map(pending.map((document) => [document.workflowId, document]));
-    for (const document of byRun.values()) {
-      try {
-        await this.startRun(document);
-        started++;
-      } catch (error) {
-        this.deps.logger.warn(
-          { err: error, missionId: document.missionId, documentId: document.documentId },
-          'could not start the run of an accepted document; will retry',
-        );
-      }
-    }
-    if (byRun.size > 0) this.deps.logger.info({ pending: byRun.size, started }, 'resumed accepted documents');
-    return started;
-  }
-}
-
-/**
- * Starts the ingest run of the document's current version, or joins the one already running (its
- * id is the business key). Shared by admission and by a run handing over a queued update.
- */
-export async function startIngestRun(
-  client: Client,
-  workflowTaskQueue: string,
-  document: DocumentRecord,
-): Promise<void> {
-  try {
-    await client.workflow.start<typeof ingestDocument>('ingestDocument', {
-      taskQueue: workflowTaskQueue,
-      workflowId: document.workflowId,
-      args: [
-        {
-          missionId: document.missionId,
-          documentId: document.documentId,
-          cartridgeVersion: document.cartridgeVersion,
-        },
-      ],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: MissionIdKey, value: document.missionId },
-        { key: IngestStatusKey, value: 'received' },
-      ],
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
 }

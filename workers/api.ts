@@ -1,6 +1,5 @@
 import type { Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import type { Client } from '@temporalio/client';
 import { createApp } from '../api/app';
 import type { ReadinessCheck } from '../api/routes/health';
 import { listen, type RunningServer } from '../api/server';
@@ -57,7 +56,6 @@ export async function startApi(options: {
   config: Config;
   stores: Stores;
   application: Application;
-  client: Client;
   connection: Connection;
   workers: readonly Worker[];
   metrics: Metrics;
@@ -68,13 +66,10 @@ export async function startApi(options: {
   const app = createApp({
     ...application,
     documents: stores.documents,
-    steps: stores.steps,
     cartridges: stores.cartridges,
     graph: stores.graph,
     verification: stores.verification,
     events: stores.events,
-    sections: stores.sections,
-    client: options.client,
     stopping: stopping.signal,
     metrics,
     logger,

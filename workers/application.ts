@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { Admission } from '../services/admission';
 import { DocumentDeletion } from '../services/deletion';
+import { DocumentView } from '../services/document-view';
 import { Missions } from '../services/missions';
 import { ResumeSweep } from '../services/resume';
 import { SearchService } from '../services/search';
@@ -17,6 +18,7 @@ export interface Application {
   /** How documents are accepted and their runs started. */
   admission: Admission;
   deletion: DocumentDeletion;
+  view: DocumentView;
   /** Starts runs that accepted documents and queued updates never got. */
   resume: ResumeSweep;
   search: SearchService;
@@ -33,7 +35,8 @@ export function composeApplication(options: {
   logger: Logger;
 }): Application {
   const { config, stores, embedder, client, workflowTaskQueue, metrics, logger } = options;
-  const { documents, versions, cartridges, blobs, cache, chunks, vectors, verification } = stores;
+  const { documents, versions, steps, sections, cartridges, blobs, cache, chunks, vectors, verification } =
+    stores;
   return {
     missions: new Missions(cartridges),
     admission: new Admission({
@@ -47,6 +50,7 @@ export function composeApplication(options: {
       logger,
     }),
     deletion: new DocumentDeletion({ documents, cache, client, workflowTaskQueue, logger }),
+    view: new DocumentView({ documents, steps, verification, sections, client }),
     resume: new ResumeSweep({ documents, versions, cartridges, client, workflowTaskQueue, logger }),
     search: new SearchService({
       chunks,

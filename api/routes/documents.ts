@@ -1,18 +1,15 @@
-import type { Client } from '@temporalio/client';
 import express, { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { MissionflowError } from '../../domain/errors';
 import { decodeCursor, type DocumentRecord, type DocumentStore } from '../../stores/relational/documents';
-import type { SectionStore } from '../../stores/relational/sections';
-import type { StepLog } from '../../stores/relational/step-log';
-import type { VerificationStore } from '../../stores/relational/verification';
-import { planSections } from '../../domain/sections';
-import { verificationTaskId } from '../../domain/verification';
 import type { Admission, Admitted, IntakeDetails } from '../../services/admission';
-import { readRunProgress } from '../../services/progress';
+import type { DocumentDeletion } from '../../services/deletion';
+import type { DocumentView } from '../../services/document-view';
+import type { Missions } from '../../services/missions';
 import { readMultipart } from '../uploads';
 import { presentTask } from './verification';
-import { documentParam, missionParam, validate } from '../validation';
+import { documentParam, validate } from '../validation';
+import { missionOf, scopeToMission } from '../mission-scope';
 import {
   externalId,
   jsonIntake,
@@ -87,23 +84,19 @@ function consensusScore(consensus: unknown): number | null {
   return typeof score === 'number' ? score : null;
 }
 
-/** Statuses whose run is still going: their detail includes the run's live progress. */
-const unfinished = new Set(['received', 'processing', 'awaiting_review']);
-
 export function documentRoutes(deps: {
+  missions: Missions;
   admission: Admission;
+  deletion: DocumentDeletion;
+  view: DocumentView;
   documents: DocumentStore;
-  steps: StepLog;
-  verification: VerificationStore;
-  sections: SectionStore;
-  client: Client;
 }): Router {
-  const router = Router();
+  const router = scopeToMission(Router(), deps.missions);
   const { admission, documents } = deps;
 
   router.post('/v1/missions/:mission/documents', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    const cartridge = await admission.requireMission(missionId);
+    const cartridge = missionOf(res);
+    const { missionId } = cartridge;
     const maxBytes = admission.maxBytesFor(cartridge);
     let admitted: Admitted;
     if (req.is('multipart/form-data')) {
@@ -160,8 +153,7 @@ export function documentRoutes(deps: {
   });
 
   router.get('/v1/missions/:mission/documents', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    await admission.requireMission(missionId);
+    const { missionId } = missionOf(res);
     const query = validate(documentListQuery, req.query, 'query');
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (cursor === null) {
@@ -177,44 +169,24 @@ export function documentRoutes(deps: {
   });
 
   router.get('/v1/missions/:mission/documents/:document', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    await admission.requireMission(missionId);
-    const documentId = documentParam(req.params.document);
-    const document = await documents.get(missionId, documentId);
-    if (!document)
-      throw new MissionflowError('document_not_found', `document '${documentId}' does not exist`);
-    const [steps, progress, review, corrections, sections] = await Promise.all([
-      deps.steps.steps(missionId, documentId),
-      unfinished.has(document.status) ? readRunProgress(deps.client, document.workflowId) : null,
-      deps.verification.get(missionId, verificationTaskId(documentId, document.contentVersion)),
-      deps.verification.corrections(missionId, documentId),
-      deps.sections.list(missionId, documentId, document.contentVersion),
-    ]);
-    const planned = document.lane === 'deep' ? planSections(document.pageCount ?? 0).length : 0;
+    const { missionId } = missionOf(res);
+    const detail = await deps.view.read(missionId, documentParam(req.params.document));
     res.json({
-      ...presentDocument(document),
-      steps,
-      consensus: document.consensus,
-      pii: document.pii,
-      progress,
-      review: review ? presentTask(review) : null,
-      corrections,
-      sections:
-        sections.length > 0 || planned > 1
-          ? {
-              total: planned,
-              done: sections.filter((section) => section.status === 'done').length,
-              list: sections,
-            }
-          : null,
+      ...presentDocument(detail.document),
+      steps: detail.steps,
+      consensus: detail.document.consensus,
+      pii: detail.document.pii,
+      progress: detail.progress,
+      review: detail.review ? presentTask(detail.review) : null,
+      corrections: detail.corrections,
+      sections: detail.sections,
     } satisfies z.infer<typeof documentSchema>);
   });
 
   router.delete('/v1/missions/:mission/documents/:document', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    await admission.requireMission(missionId);
+    const { missionId } = missionOf(res);
     const documentId = documentParam(req.params.document);
-    const { workflowId } = await admission.deleteDocument(missionId, documentId);
+    const { workflowId } = await deps.deletion.deleteDocument(missionId, documentId);
     res
       .status(202)
       .json({ documentId, workflowId, status: 'deleted' } satisfies z.infer<typeof deletionAcceptedSchema>);

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { MissionflowError } from '../../domain/errors';
 import { entityTypePattern } from '../../domain/entities';
 import { graphLimits, type GraphStore } from '../../stores/graph/graph-store';
-import type { Admission } from '../../services/admission';
-import { matching, missionParam, missionPath, validate } from '../validation';
+import type { Missions } from '../../services/missions';
+import { matching, missionPath, validate } from '../validation';
+import { missionOf, scopeToMission } from '../mission-scope';
 
 const entityIdSchema = matching(/^[0-9a-f]{32}$/).meta({ description: 'An entity id' });
 export const entityPath = missionPath.extend({ entity: entityIdSchema });
@@ -57,12 +58,11 @@ export const neighborsSchema = z
   .meta({ id: 'EntityNeighbors' });
 
 /** Entity lookup and graph traversal, each scoped to the mission in the path. */
-export function entityRoutes(deps: { admission: Admission; graph: GraphStore }): Router {
-  const router = Router();
+export function entityRoutes(deps: { missions: Missions; graph: GraphStore }): Router {
+  const router = scopeToMission(Router(), deps.missions);
 
   router.get('/v1/missions/:mission/entities', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    await deps.admission.requireMission(missionId);
+    const { missionId } = missionOf(res);
     const query = validate(entityListQuery, req.query, 'query');
     res.json({
       entities: await deps.graph.findEntities(missionId, query),
@@ -70,16 +70,14 @@ export function entityRoutes(deps: { admission: Admission; graph: GraphStore }):
   });
 
   router.get('/v1/missions/:mission/entities/:entity', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    await deps.admission.requireMission(missionId);
+    const { missionId } = missionOf(res);
     res.json(
       (await requireEntity(deps.graph, missionId, req.params.entity)) satisfies z.infer<typeof entitySchema>,
     );
   });
 
   router.get('/v1/missions/:mission/entities/:entity/neighbors', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    await deps.admission.requireMission(missionId);
+    const { missionId } = missionOf(res);
     const query = validate(neighborsQuery, req.query, 'query');
     const entity = await requireEntity(deps.graph, missionId, req.params.entity);
     const depth = Math.min(query.depth, graphLimits.maxDepth);

@@ -4,8 +4,9 @@ import { documentStatuses } from '../../domain/documents';
 import { MissionflowError } from '../../domain/errors';
 import type { Logger } from '../../observability/logger';
 import type { DocumentEventStore } from '../../stores/relational/events';
-import type { Admission } from '../../services/admission';
-import { documentIdSchema, matching, missionParam } from '../validation';
+import type { Missions } from '../../services/missions';
+import { documentIdSchema, matching } from '../validation';
+import { missionOf, scopeToMission } from '../mission-scope';
 
 export interface EventStreamOptions {
   /** How often a stream looks for new events. */
@@ -43,7 +44,7 @@ const batch = 500;
  * stream starts after the latest event, or after `?after=N` (0 replays everything kept).
  */
 export function eventRoutes(deps: {
-  admission: Admission;
+  missions: Missions;
   events: DocumentEventStore;
   logger: Logger;
   eventStream?: Partial<EventStreamOptions>;
@@ -51,11 +52,10 @@ export function eventRoutes(deps: {
   stopping?: AbortSignal;
 }): Router {
   const options = { ...defaults, ...deps.eventStream };
-  const router = Router();
+  const router = scopeToMission(Router(), deps.missions);
 
   router.get('/v1/missions/:mission/events', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    await deps.admission.requireMission(missionId);
+    const { missionId } = missionOf(res);
     const resumeFrom = startingPoint(req);
     let cursor = resumeFrom ?? (await deps.events.latestEventId(missionId));
     res.writeHead(200, {

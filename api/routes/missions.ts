@@ -2,8 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { cartridgeSchema } from '../../domain/cartridge';
 import type { CartridgeStore } from '../../stores/relational/cartridges';
-import type { Admission } from '../../services/admission';
-import { missionIdSchema, missionParam } from '../validation';
+import type { Missions } from '../../services/missions';
+import { missionIdSchema } from '../validation';
+import { missionOf, scopeToMission } from '../mission-scope';
 
 const missionSummary = z.object({
   missionId: missionIdSchema,
@@ -28,13 +29,13 @@ export const missionSchema = z
   })
   .meta({ id: 'Mission' });
 
-export function missionRoutes(deps: { admission: Admission; cartridges: CartridgeStore }): Router {
-  const router = Router();
+export function missionRoutes(deps: { missions: Missions; cartridges: CartridgeStore }): Router {
+  const router = scopeToMission(Router(), deps.missions);
   router.get('/v1/missions', async (_req, res) => {
     res.json({ missions: await deps.cartridges.listMissions() } satisfies z.infer<typeof missionListSchema>);
   });
   router.get('/v1/missions/:mission', async (req, res) => {
-    const active = await deps.admission.requireMission(missionParam(req.params.mission));
+    const active = missionOf(res);
     res.json({
       missionId: active.missionId,
       name: active.cartridge.mission.name,

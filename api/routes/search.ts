@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Metrics } from '../../observability/metrics';
-import type { Admission } from '../../services/admission';
+import type { Missions } from '../../services/missions';
 import type { SearchService } from '../../services/search';
-import { missionParam, validate } from '../validation';
+import { validate } from '../validation';
+import { missionOf, scopeToMission } from '../mission-scope';
 
 export const searchBody = z
   .object({
@@ -35,16 +36,11 @@ export const searchResultsSchema = z
   })
   .meta({ id: 'SearchResults' });
 
-export function searchRoutes(deps: {
-  admission: Admission;
-  search: SearchService;
-  metrics: Metrics;
-}): Router {
-  const router = Router();
+export function searchRoutes(deps: { missions: Missions; search: SearchService; metrics: Metrics }): Router {
+  const router = scopeToMission(Router(), deps.missions);
   router.post('/v1/missions/:mission/search', async (req, res) => {
     const started = performance.now();
-    const missionId = missionParam(req.params.mission);
-    const { cartridge, version } = await deps.admission.requireMission(missionId);
+    const { missionId, cartridge, version } = missionOf(res);
     const body = validate(searchBody, req.body, 'body');
     const limit = Math.min(body.limit ?? cartridge.search.defaultLimit, cartridge.search.maxLimit);
     const { results, cached } = await deps.search.search(missionId, cartridge, {

@@ -9,8 +9,9 @@ import {
   verificationTaskStates,
 } from '../../domain/verification';
 import type { VerificationStore, VerificationTask } from '../../stores/relational/verification';
-import type { Admission } from '../../services/admission';
-import { documentIdSchema, matching, missionParam, missionPath, validate } from '../validation';
+import type { Missions } from '../../services/missions';
+import { documentIdSchema, matching, missionPath, validate } from '../validation';
+import { missionOf, scopeToMission } from '../mission-scope';
 import type { VerificationDesk } from '../../services/verification';
 
 const taskIdSchema = matching(verificationTaskIdPattern).meta({
@@ -109,15 +110,14 @@ export function presentTask(task: VerificationTask): z.infer<typeof taskSchema> 
 
 /** The human verification queue, scoped to the mission in the path. */
 export function verificationRoutes(deps: {
-  admission: Admission;
+  missions: Missions;
   verification: VerificationStore;
   desk: VerificationDesk;
 }): Router {
-  const router = Router();
+  const router = scopeToMission(Router(), deps.missions);
 
   router.get('/v1/missions/:mission/verification', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    await deps.admission.requireMission(missionId);
+    const { missionId } = missionOf(res);
     const query = validate(taskListQuery, req.query, 'query');
     const page = await deps.verification.list(missionId, {
       state: query.state,
@@ -132,8 +132,7 @@ export function verificationRoutes(deps: {
   });
 
   router.get('/v1/missions/:mission/verification/:task', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    await deps.admission.requireMission(missionId);
+    const { missionId } = missionOf(res);
     const taskId = taskParam(req.params.task);
     const task = await deps.verification.get(missionId, taskId);
     if (!task) throw new MissionflowError('task_not_found', `no verification task '${taskId}'`);
@@ -141,16 +140,14 @@ export function verificationRoutes(deps: {
   });
 
   router.post('/v1/missions/:mission/verification/:task/claim', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    const cartridge = await deps.admission.requireMission(missionId);
+    const cartridge = missionOf(res);
     const taskId = taskParam(req.params.task);
     const body = validate(claimBody, req.body ?? {}, 'body');
     res.json(presentTask(await deps.desk.claim(cartridge, taskId, body.reviewer)));
   });
 
   router.post('/v1/missions/:mission/verification/:task/decision', async (req, res) => {
-    const missionId = missionParam(req.params.mission);
-    await deps.admission.requireMission(missionId);
+    const { missionId } = missionOf(res);
     const taskId = taskParam(req.params.task);
     const body = validate(decisionBody, req.body ?? {}, 'body');
     const { task, accepted } = await deps.desk.decide(missionId, { taskId, ...body });

@@ -193,7 +193,7 @@ it('the current version sent again after an update was queued cancels that updat
   await stack.platform.client.workflow.getHandle(first.body.workflowId).result();
   const settled = await stack.platform.documents.get(mission, first.body.documentId);
   expect(settled).toMatchObject({ status: 'indexed', contentVersion: 1, queuedUpdate: null });
-  expect(await stack.platform.admission.resumeUnstarted()).toBe(0);
+  expect(await stack.platform.resume.resumeUnstarted()).toBe(0);
 });
 
 it('an update left queued by a run that ended without handing it over is started by the sweep', async () => {
@@ -218,7 +218,7 @@ it('an update left queued by a run that ended without handing it over is started
     blobKey: blob.key,
   });
 
-  expect(await stack.platform.admission.resumeUnstarted()).toBe(1);
+  expect(await stack.platform.resume.resumeUnstarted()).toBe(1);
   await until(
     async () => {
       const now = await stack.platform.documents.get(mission, documentId);
@@ -230,5 +230,5 @@ it('an update left queued by a run that ended without handing it over is started
   expect((await search(stack.baseUrl, mission, 'remapped dawn')).body.results[0]?.documentId).toBe(
     documentId,
   );
-  expect(await stack.platform.admission.resumeUnstarted()).toBe(0);
+  expect(await stack.platform.resume.resumeUnstarted()).toBe(0);
 });
