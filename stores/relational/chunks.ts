@@ -1,6 +1,5 @@
 import type { Chunk } from '../../domain/chunking';
-import { missionStatements } from './document-rows';
-import type { SqlClient, SqlExecutor } from './sql';
+import { MissionScopedStore } from './document-rows';
 
 export interface StoredChunk {
   chunkId: string;
@@ -12,13 +11,7 @@ export interface StoredChunk {
 }
 
 /** Chunks of each content version, their full-text vectors, and lexical search over them. */
-export class ChunkStore {
-  constructor(private readonly sql: SqlClient) {}
-
-  private scoped(missionId: string): SqlExecutor {
-    return missionStatements(this.sql, missionId);
-  }
-
+export class ChunkStore extends MissionScopedStore {
   /**
    * Writes chunks with their full-text vectors in multi-row statements; keyed by
    * (mission, document, content version, index) so a retried step inserts nothing twice.

@@ -182,3 +182,12 @@ export async function readDocument(
   );
   return rows[0] ? toRecord(rows[0]) : null;
 }
+
+/** A store over the documents table and its children: every statement scoped to one mission. */
+export abstract class MissionScopedStore {
+  constructor(protected readonly sql: SqlClient) {}
+
+  protected scoped(missionId: string): SqlExecutor {
+    return missionStatements(this.sql, missionId);
+  }
+}

@@ -1,7 +1,7 @@
 import { ingestWorkflowId } from '../../domain/documents';
 import { MissionflowError } from '../../domain/errors';
 import {
-  missionStatements,
+  MissionScopedStore,
   parsedTextStepsSql,
   readDocument,
   toRecord,
@@ -11,19 +11,12 @@ import {
   type QueuedUpdate,
 } from './document-rows';
 import { recordDocumentEvent } from './events';
-import type { SqlClient, SqlExecutor } from './sql';
 
 /**
  * A document's content versions: the next version made from new bytes, the update queued while a
  * run is still going, and the superseded blobs and chunks that go once a newer version is indexed.
  */
-export class DocumentVersionStore {
-  constructor(private readonly sql: SqlClient) {}
-
-  private scoped(missionId: string): SqlExecutor {
-    return missionStatements(this.sql, missionId);
-  }
-
+export class DocumentVersionStore extends MissionScopedStore {
   private get(missionId: string, documentId: string): Promise<DocumentRecord | null> {
     return readDocument(this.sql, missionId, documentId);
   }

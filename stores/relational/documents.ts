@@ -3,7 +3,7 @@ import {
   decodeCursor,
   parsedTextStepsSql,
   encodeCursor,
-  missionStatements,
+  MissionScopedStore,
   readDocument,
   toRecord,
   type DocumentPage,
@@ -15,7 +15,7 @@ import { ChunkStore } from './chunks';
 import { DocumentVersionStore } from './document-versions';
 import { StepLog } from './step-log';
 import { recordDocumentEvent } from './events';
-import type { SqlClient, SqlExecutor } from './sql';
+import type { SqlClient } from './sql';
 
 export { decodeCursor };
 export type { DocumentPage, DocumentRecord, NewDocument, QueuedUpdate } from './document-rows';
@@ -26,14 +26,12 @@ export type { DocumentPage, DocumentRecord, NewDocument, QueuedUpdate } from './
  * and duplicate submissions are no-ops. Content versions live in DocumentVersionStore, the step log
  * in StepLog, chunks in ChunkStore.
  */
-export class DocumentStore {
+export class DocumentStore extends MissionScopedStore {
   constructor(
-    private readonly sql: SqlClient,
+    sql: SqlClient,
     private readonly versions: DocumentVersionStore,
-  ) {}
-
-  private scoped(missionId: string): SqlExecutor {
-    return missionStatements(this.sql, missionId);
+  ) {
+    super(sql);
   }
 
   /** Records an admitted document; `created` is false when (mission, sha256) already existed. */

@@ -1,7 +1,6 @@
 import type { IngestStep } from '../../domain/pipeline';
-import { iso, missionStatements } from './document-rows';
+import { iso, MissionScopedStore } from './document-rows';
 import { recordDocumentEvent } from './events';
-import type { SqlClient, SqlExecutor } from './sql';
 
 export interface StepRecord {
   step: string;
@@ -14,13 +13,7 @@ export interface StepRecord {
 }
 
 /** The step log: what each step of a run produced, so a resumed run never redoes a finished step. */
-export class StepLog {
-  constructor(private readonly sql: SqlClient) {}
-
-  private scoped(missionId: string): SqlExecutor {
-    return missionStatements(this.sql, missionId);
-  }
-
+export class StepLog extends MissionScopedStore {
   async stepResult<T>(missionId: string, documentId: string, step: IngestStep): Promise<T | null> {
     const { rows } = await this.scoped(missionId).query<{ result: T }>(
       `SELECT result FROM document_steps WHERE mission_id = $1 AND document_id = $2 AND step = $3 AND status = 'done'`,
