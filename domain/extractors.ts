@@ -11,7 +11,7 @@ import { extractHeuristicEntities } from './heuristic-entities';
  * - `dictionary`: the cartridge's term lists (gazetteers) only;
  * - `heuristic`: no configuration at all: dates, amounts of money, organisations by their legal
  *   suffix, and runs of capitalised words (domain/heuristic-entities.ts);
- * - `llm` (optional, activities/llm-extractor.ts): a chat model asked for the cartridge's types;
+ * - `llm` (optional, adapters/llm-extractor.ts): a chat model asked for the cartridge's types;
  *   it does I/O, so the activity adds its vote.
  *
  * An extractor with weight 0, or with nothing to look for, does not run and does not vote.

@@ -1,19 +1,16 @@
-import express, { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { z } from 'zod';
 import { MissionflowError } from '../../domain/errors';
 import { decodeCursor, type DocumentRecord, type DocumentStore } from '../../stores/relational/documents';
-import type { Admission, Admitted, IntakeDetails } from '../../services/admission';
+import type { Admission } from '../../services/admission';
 import type { DocumentDeletion } from '../../services/deletion';
 import type { DocumentView } from '../../services/document-view';
 import type { Missions } from '../../services/missions';
-import { readMultipart } from '../uploads';
+import { admitFromRequest } from '../intake';
 import { presentTask } from './verification';
 import { documentParam, validate } from '../validation';
 import { missionOf, scopeToMission } from '../mission-scope';
 import {
-  externalId,
-  jsonIntake,
-  multipartFields,
   documentListQuery,
   type admittedSchema,
   type deletionAcceptedSchema,
@@ -21,22 +18,6 @@ import {
   type documentSchema,
   type documentSummarySchema,
 } from './document-schemas';
-
-function parseMetadata(value: string | undefined): Record<string, unknown> {
-  if (value === undefined) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new MissionflowError('invalid_request', 'metadata must be a JSON object', [
-      { path: 'metadata', message: 'must be a JSON object' },
-    ]);
-  }
-  return parsed as Record<string, unknown>;
-}
 
 export function presentDocument(document: DocumentRecord): z.infer<typeof documentSummarySchema> {
   return {
@@ -96,56 +77,7 @@ export function documentRoutes(deps: {
 
   router.post('/v1/missions/:mission/documents', async (req, res) => {
     const cartridge = missionOf(res);
-    const { missionId } = cartridge;
-    const maxBytes = admission.maxBytesFor(cartridge);
-    let admitted: Admitted;
-    if (req.is('multipart/form-data')) {
-      const upload = await readMultipart(req, maxBytes, (file, hints) =>
-        admission.storeStream(missionId, file, maxBytes, hints),
-      );
-      const fields = validate(multipartFields, upload.fields, 'form');
-      const details: IntakeDetails = {
-        externalId: fields.externalId ?? null,
-        title: fields.title ?? null,
-        metadata: parseMetadata(fields.metadata),
-        declaredType: fields.mediaType ?? upload.declaredType,
-        filename: upload.filename,
-      };
-      admitted = await admission.admit(cartridge, upload.stored, details);
-    } else if (req.is('application/json')) {
-      // The JSON envelope may add escapes and fields, not a second document's worth of memory.
-      await runParser(express.json({ limit: maxBytes + 1024 * 1024, strict: true }), req);
-      const body = validate(jsonIntake, req.body, 'body');
-      const bytes = Buffer.from(body.text, 'utf8');
-      const details: IntakeDetails = {
-        externalId: body.externalId ?? null,
-        title: body.title ?? null,
-        metadata: body.metadata ?? {},
-        declaredType: body.mediaType ?? 'text/plain',
-        filename: null,
-      };
-      const stored = await admission.storeBytes(missionId, bytes, maxBytes, {
-        ...details,
-        declaredTextIsAuthoritative: true,
-      });
-      admitted = await admission.admit(cartridge, stored, details);
-    } else {
-      // Any other content type: the body is the document itself (curl --data-binary @file).
-      const title = typeof req.query.title === 'string' ? req.query.title.slice(0, 500) : null;
-      const rawExternalId =
-        req.query.externalId === undefined
-          ? undefined
-          : validate(externalId, req.query.externalId, 'externalId');
-      const declaredType = req.headers['content-type'] ?? null;
-      const stored = await admission.storeStream(missionId, req, maxBytes, { declaredType });
-      admitted = await admission.admit(cartridge, stored, {
-        externalId: rawExternalId ?? null,
-        title,
-        metadata: {},
-        declaredType,
-        filename: null,
-      });
-    }
+    const admitted = await admitFromRequest(req, admission, cartridge);
     res
       .status(202)
       .location(`/v1/missions/${cartridge.missionId}/documents/${admitted.documentId}`)
@@ -193,10 +125,4 @@ export function documentRoutes(deps: {
   });
 
   return router;
-}
-
-function runParser(parser: express.RequestHandler, req: Request): Promise<void> {
-  return new Promise((resolve, reject) => {
-    parser(req, req.res as express.Response, (error?: unknown) => (error ? reject(error) : resolve()));
-  });
 }

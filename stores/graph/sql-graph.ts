@@ -24,7 +24,7 @@ export const graphTables = ['entities', 'entity_mentions', 'entity_edges'] as co
  * - entity_mentions: how many chunks of one document version mention the entity.
  * - entity_edges: co-occurrence of two entities in one document version, stored once per unordered
  *   pair (from_id < to_id, byte order) and traversed both ways.
- * Registered as a migration in stores/migrations.ts, with missionIsolationSql for each of
+ * Registered as a migration in stores/relational/migrations.ts, with missionIsolationSql for each of
  * `graphTables`; no semicolons inside literals, statements split on ';'.
  */
 export const graphTablesSql = `

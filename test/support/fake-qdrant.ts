@@ -3,7 +3,7 @@ import { listenOnLoopback } from './loopback';
 
 /**
  * A FAKE Qdrant for unit tests: an in-memory stand-in for the few REST endpoints
- * stores/qdrant-vectors.ts uses, on a loopback port, because no registry ships a Qdrant server.
+ * stores/vectors/qdrant-vectors.ts uses, on a loopback port, because no registry ships a Qdrant server.
  * It answers in Qdrant's response shapes and error texts, filters payloads by exact match only,
  * scores by brute-force cosine, and records every request so tests can assert what was sent.
  * Anything it does not implement is answered with an error naming it (501 for a route, 400 for a
