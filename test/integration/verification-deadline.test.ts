@@ -1,14 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import { defaultLaneConcurrency } from '../../domain/lanes';
-import { customSearchAttributes } from '../../domain/search-attributes';
 import { ingestWorkflowId, type IngestInput } from '../../domain/documents';
 import { createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from '../../workers/ingest';
 import { decideReviewUpdate } from '../../workflows/ingest-messages';
 import { testEnv } from '../support/env';
 import { openInProcessPipeline } from '../support/pipeline';
-import { createTimeSkippingEnvironment } from '../support/time-skipping';
+import { createTimeSkippingEnvironment, registerSearchAttributes } from '../support/time-skipping';
 import { until } from '../support/wait';
 
 /**
@@ -28,16 +26,8 @@ beforeAll(async () => {
     // already installed in this Jest worker process
   }
   env = await createTimeSkippingEnvironment();
-  // The runs set missionflow's search attributes; this server knows only the ones it is told.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      customSearchAttributes.map((key) => [
-        key.name,
-        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
-  });
+  // The runs set missionflow's search attributes.
+  await registerSearchAttributes(env);
 });
 afterAll(async () => {
   await env?.teardown();

@@ -4,6 +4,8 @@ import {
   TestWorkflowEnvironment,
   type TimeSkippingTestWorkflowEnvironmentOptions,
 } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { customSearchAttributes } from '../../domain/search-attributes';
 import { mavenClasspath, writeAtomically } from './services/maven';
 import { ensureDebianPackages, userCacheDir, which, type Say } from './services/service';
 
@@ -89,6 +91,22 @@ export async function createTimeSkippingEnvironment(
   throw new Error(
     `the time-skipping test server (${path}) did not start after ${startAttempts} attempts: ${(lastError as Error).message}`,
   );
+}
+
+/**
+ * Registers missionflow's search attributes (the dev server gets them at start; this server knows
+ * only those it is told), so runs that upsert them work and `describe()` shows them.
+ */
+export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      customSearchAttributes.map((key) => [
+        key.name,
+        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
+    ),
+  });
 }
 
 let prepared: Promise<string> | undefined;
