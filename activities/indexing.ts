@@ -1,7 +1,6 @@
-import { Context } from '@temporalio/activity';
 import type { IngestInput } from '../domain/documents';
 import type { IngestContext } from './ingest-context';
-import { heartbeatWhile, remoteActivityContext } from './step-runner';
+import { currentWorkflowId, heartbeatWhile, remoteActivityContext } from './step-runner';
 
 export interface IndexResult {
   chunkCount: number;
@@ -73,7 +72,8 @@ export function createIndexingActivities(context: IngestContext) {
      * misses this (a crash) is handed over by the API's periodic sweep instead.
      */
     async startQueuedUpdate(input: IngestInput): Promise<{ workflowId: string | null }> {
-      const endingRun = Context.current().info.workflowExecution?.workflowId;
+      // Outside Temporal (the in-process runner) there is no run to hand over from.
+      const endingRun = currentWorkflowId();
       if (!endingRun) return { workflowId: null };
       const next = await versions.takeQueuedUpdate(input.missionId, input.documentId, endingRun);
       if (!next) return { workflowId: null };

@@ -73,6 +73,15 @@ export function remoteActivityContext(): Context | null {
   }
 }
 
+/** The workflow id of the run the current activity (remote or local) belongs to; null outside Temporal. */
+export function currentWorkflowId(): string | null {
+  try {
+    return Context.current().info.workflowExecution?.workflowId ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** The signal that aborts work when the current remote activity is cancelled. */
 export function cancellationSignal(): AbortSignal | undefined {
   return remoteActivityContext()?.cancellationSignal;
