@@ -1,6 +1,6 @@
 import type { IngestInput } from '../domain/documents';
 import type { IngestContext } from './ingest-context';
-import { currentWorkflowId, heartbeatWhile, remoteActivityContext } from './step-runner';
+import { currentWorkflowId, remoteActivityContext } from './step-runner';
 
 export interface IndexResult {
   chunkCount: number;
@@ -44,9 +44,7 @@ export function createIndexingActivities(context: IngestContext) {
       const thisRun = remoteActivityContext()?.info.workflowExecution?.workflowId;
       const document = await loadDocument(input);
       if (document.status !== 'indexed' || document.workflowId !== thisRun) return { blobsRemoved: 0 };
-      // Not in the step log: a finished run's log closes with `index`, and this is idempotent and
-      // cheap to repeat. It heartbeats, as a long removal must not look like a dead worker.
-      return heartbeatWhile(async () => {
+      return runStep(input, 'cleanup', async () => {
         const keep = { exceptContentVersion: document.contentVersion };
         await deps.vectors.removeDocument(input.missionId, input.documentId, keep);
         await deps.graph.removeDocument(input.missionId, input.documentId, keep);

@@ -91,6 +91,7 @@ it('a worker killed with SIGKILL mid-document resumes at the unfinished step, re
     extract: 1,
     graph: 1,
     index: 1,
+    cleanup: 1,
   });
 
   // The eight chunks embedded before the crash were not sent again; only the hung batch was.

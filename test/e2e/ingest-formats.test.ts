@@ -83,6 +83,7 @@ describe.each(formats)('$name', ({ filename, phrase, lane, make }) => {
     expect(document.steps.map((step) => step.step).sort()).toEqual([
       'chunk',
       'classify',
+      'cleanup',
       'embed',
       'extract',
       'graph',

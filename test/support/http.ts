@@ -81,8 +81,12 @@ export function waitForDocument(
   timeoutMs = 60_000,
 ): Promise<DocumentView> {
   return pollDocument(baseUrl, mission, documentId, timeoutMs, 'finish', (document) => {
+    // An indexed document's run still removes older versions after the index step (`cleanup`, the
+    // last step its log records): the log is closed once that is recorded and nothing runs.
+    const steps = document.steps ?? [];
     const stepsClosed =
-      document.status !== 'indexed' || (document.steps ?? []).every((step) => step.status !== 'running');
+      document.status !== 'indexed' ||
+      (steps.every((step) => step.status !== 'running') && steps.some((step) => step.step === 'cleanup'));
     return terminal.has(document.status) && stepsClosed;
   });
 }
