@@ -210,113 +210,129 @@ export const cartridgeSchema = z
   })
   .strict()
   .superRefine((cartridge, ctx) => {
-    cartridge.lanes.forEach((lane, index) => {
-      if (!isKnownLane(lane)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['lanes', index],
-          message: `unknown lane '${lane}'; known lanes: ${knownLanes.join(', ')}`,
-        });
-      }
-    });
-    const enabled = new Set(cartridge.lanes);
-    if (!enabled.has(cartridge.routing.defaultLane)) {
-      ctx.addIssue({ code: 'custom', path: ['routing', 'defaultLane'], message: 'lane is not enabled' });
-    }
-    cartridge.routing.rules.forEach((rule, index) => {
-      if (!enabled.has(rule.lane)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['routing', 'rules', index, 'lane'],
-          message: 'lane is not enabled',
-        });
-      }
-      if (rule.when.titlePattern !== undefined && !isValidRegExp(rule.when.titlePattern)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['routing', 'rules', index, 'when', 'titlePattern'],
-          message: 'not a valid regular expression',
-        });
-      }
-      (rule.when.languages ?? []).forEach((language, languageIndex) => {
-        if (!detectableLanguages.includes(language)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['routing', 'rules', index, 'when', 'languages', languageIndex],
-            message: `not a detectable language; known: ${detectableLanguages.join(', ')}`,
-          });
-        }
-      });
-      for (const [field, pattern] of Object.entries(rule.when.metadata ?? {})) {
-        if (!isValidRegExp(pattern)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['routing', 'rules', index, 'when', 'metadata', field],
-            message: 'not a valid regular expression',
-          });
-        }
-      }
-    });
-    if (cartridge.chunking.overlap >= cartridge.chunking.size / 2) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['chunking', 'overlap'],
-        message: 'overlap must be less than half the chunk size',
-      });
-    }
-    if (cartridge.search.defaultLimit > cartridge.search.maxLimit) {
-      ctx.addIssue({ code: 'custom', path: ['search', 'defaultLimit'], message: 'must not exceed maxLimit' });
-    }
-    const entityTypes = new Map<string, number>();
-    cartridge.pii.nationalIds.forEach((nationalId, index) => {
-      const problem = piiPatternProblem(nationalId.pattern);
-      if (problem) {
-        ctx.addIssue({ code: 'custom', path: ['pii', 'nationalIds', index, 'pattern'], message: problem });
-      }
-    });
-    cartridge.entities.forEach((definition, index) => {
-      const earlier = entityTypes.get(definition.type);
-      if (earlier !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['entities', index, 'type'],
-          message: `duplicate type; entities.${earlier} already defines '${definition.type}'`,
-        });
-      } else entityTypes.set(definition.type, index);
-      if (reservedEntityTypes.includes(definition.type)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['entities', index, 'type'],
-          message: `'${definition.type}' is reserved (${reservedEntityTypes.join(', ')})`,
-        });
-      }
-      if ((definition.terms ?? []).length === 0 && (definition.patterns ?? []).length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['entities', index], message: 'needs terms or patterns' });
-      }
-      definition.terms?.forEach((term, termIndex) => {
-        if (entityKey(term) === '') {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['entities', index, 'terms', termIndex],
-            message: 'blank term',
-          });
-        }
-      });
-      definition.patterns?.forEach((pattern, patternIndex) => {
-        const problem = entityPatternProblem(pattern, definition.caseSensitive);
-        if (problem) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['entities', index, 'patterns', patternIndex],
-            message: problem,
-          });
-        }
-      });
-    });
+    // Semantic checks the shape cannot express, each reported at its field.
+    checkLanesAndRouting(cartridge, ctx);
+    checkSizes(cartridge, ctx);
+    checkPatternsAndEntities(cartridge, ctx);
   });
 
 export type Cartridge = z.infer<typeof cartridgeSchema>;
 export type RoutingRule = z.infer<typeof routingRuleSchema>;
+
+/** Lanes exist; routing sends documents only to enabled lanes, with valid expressions and languages. */
+function checkLanesAndRouting(cartridge: Cartridge, ctx: z.RefinementCtx): void {
+  cartridge.lanes.forEach((lane, index) => {
+    if (!isKnownLane(lane)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lanes', index],
+        message: `unknown lane '${lane}'; known lanes: ${knownLanes.join(', ')}`,
+      });
+    }
+  });
+  const enabled = new Set(cartridge.lanes);
+  if (!enabled.has(cartridge.routing.defaultLane)) {
+    ctx.addIssue({ code: 'custom', path: ['routing', 'defaultLane'], message: 'lane is not enabled' });
+  }
+  cartridge.routing.rules.forEach((rule, index) => {
+    if (!enabled.has(rule.lane)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routing', 'rules', index, 'lane'],
+        message: 'lane is not enabled',
+      });
+    }
+    if (rule.when.titlePattern !== undefined && !isValidRegExp(rule.when.titlePattern)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routing', 'rules', index, 'when', 'titlePattern'],
+        message: 'not a valid regular expression',
+      });
+    }
+    (rule.when.languages ?? []).forEach((language, languageIndex) => {
+      if (!detectableLanguages.includes(language)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routing', 'rules', index, 'when', 'languages', languageIndex],
+          message: `not a detectable language; known: ${detectableLanguages.join(', ')}`,
+        });
+      }
+    });
+    for (const [field, pattern] of Object.entries(rule.when.metadata ?? {})) {
+      if (!isValidRegExp(pattern)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routing', 'rules', index, 'when', 'metadata', field],
+          message: 'not a valid regular expression',
+        });
+      }
+    }
+  });
+}
+
+/** Chunk overlap and search limits that only make sense together. */
+function checkSizes(cartridge: Cartridge, ctx: z.RefinementCtx): void {
+  if (cartridge.chunking.overlap >= cartridge.chunking.size / 2) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['chunking', 'overlap'],
+      message: 'overlap must be less than half the chunk size',
+    });
+  }
+  if (cartridge.search.defaultLimit > cartridge.search.maxLimit) {
+    ctx.addIssue({ code: 'custom', path: ['search', 'defaultLimit'], message: 'must not exceed maxLimit' });
+  }
+}
+
+/** PII and entity patterns compile safely; entity types are unique, not reserved, and not empty. */
+function checkPatternsAndEntities(cartridge: Cartridge, ctx: z.RefinementCtx): void {
+  const entityTypes = new Map<string, number>();
+  cartridge.pii.nationalIds.forEach((nationalId, index) => {
+    const problem = piiPatternProblem(nationalId.pattern);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', path: ['pii', 'nationalIds', index, 'pattern'], message: problem });
+    }
+  });
+  cartridge.entities.forEach((definition, index) => {
+    const earlier = entityTypes.get(definition.type);
+    if (earlier !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entities', index, 'type'],
+        message: `duplicate type; entities.${earlier} already defines '${definition.type}'`,
+      });
+    } else entityTypes.set(definition.type, index);
+    if (reservedEntityTypes.includes(definition.type)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entities', index, 'type'],
+        message: `'${definition.type}' is reserved (${reservedEntityTypes.join(', ')})`,
+      });
+    }
+    if ((definition.terms ?? []).length === 0 && (definition.patterns ?? []).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['entities', index], message: 'needs terms or patterns' });
+    }
+    definition.terms?.forEach((term, termIndex) => {
+      if (entityKey(term) === '') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['entities', index, 'terms', termIndex],
+          message: 'blank term',
+        });
+      }
+    });
+    definition.patterns?.forEach((pattern, patternIndex) => {
+      const problem = entityPatternProblem(pattern, definition.caseSensitive);
+      if (problem) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['entities', index, 'patterns', patternIndex],
+          message: problem,
+        });
+      }
+    });
+  });
+}
 
 function isValidRegExp(pattern: string): boolean {
   try {
