@@ -89,7 +89,9 @@ export async function runTool(run: ToolRun, budget: OcrBudget): Promise<Buffer> 
     throw error;
   }
 
-  if (outcome.stopped === 'aborted') throw abortError(budget.signal as AbortSignal);
+  // Aborted while the program ran counts as aborted even if it finished in the same moment: the
+  // caller has given up on the work, and nothing more of it (progress, the next page) may follow.
+  if (outcome.stopped === 'aborted' || budget.signal?.aborted) throw abortError(budget.signal as AbortSignal);
   if (outcome.stopped === 'timeout') throw budget.timeoutError();
   if (outcome.stopped === 'memory') {
     throw new MissionflowError(

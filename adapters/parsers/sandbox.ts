@@ -55,7 +55,7 @@ export async function parseInChildProcess(
     },
   );
   const { stdout, stderr, code, exitSignal, stopped } = outcome;
-  if (stopped === 'aborted') throw new Error('parsing was cancelled');
+  if (stopped === 'aborted' || options.signal?.aborted) throw new Error('parsing was cancelled');
   if (stopped === 'memory' || /heap out of memory|Allocation failed/i.test(stderr)) {
     throw new MissionflowError(
       'decompression_limit',
