@@ -276,12 +276,15 @@ describe('stopping the work', () => {
       running = await childProcesses('tesseract');
     }
     expect(running.length).toBe(1);
+    // Usually page 1; on a loaded machine page 1 can finish between two looks, and the tesseract
+    // caught is page 2's. Either way nothing may be reported once the work is aborted.
+    const reportedBeforeAbort = [...progress];
     const abortedAt = Date.now();
     controller.abort(reason);
 
     await expect(work).rejects.toBe(reason);
     expect(Date.now() - abortedAt).toBeLessThan(2000);
-    expect(progress).toEqual([]);
+    expect(progress).toEqual(reportedBeforeAbort);
     expect(await childProcesses('tesseract')).toEqual([]);
     expect(await childProcesses('pdftoppm')).toEqual([]);
     // The private temporary folder is gone.
