@@ -22,13 +22,10 @@ export function createChunkActivities(context: IngestContext) {
         const { document, cartridge } = await loadRun(input);
         const parsed = await readParsed(parsedKey);
         const chunks = chunkBlocks(parsed.blocks, cartridge.chunking);
-        await chunkStore.insertChunks(
-          input.missionId,
-          input.documentId,
-          document.contentVersion,
-          chunks,
-          cartridge.search.language,
-        );
+        await chunkStore.insertChunks(input.missionId, input.documentId, document.contentVersion, chunks, {
+          language: cartridge.search.language,
+          title: parsed.title ?? null,
+        });
         return { chunkCount: chunks.length };
       });
     },

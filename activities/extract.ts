@@ -1,7 +1,7 @@
 import { scoreConsensus } from '../domain/consensus';
 import { definitionsWithCorrections, withoutRemovedEntities } from '../domain/corrections';
 import type { IngestInput } from '../domain/documents';
-import { extractEntities } from '../domain/entities';
+import { acceptedEntities } from '../domain/accepted-entities';
 import { localExtractorVotes } from '../domain/extractors';
 import type { Corrections } from '../domain/verification';
 import type { IngestContext } from './ingest-context';
@@ -67,8 +67,11 @@ export function createExtractActivities(context: IngestContext) {
     },
 
     /**
-     * The cartridge's entities, with a reviewer's corrections (domain/corrections.ts), replace this
-     * content version's part of the mission graph. Idempotent.
+     * The entities the extractors agreed on (support at least the cartridge's extraction.minSupport),
+     * with a reviewer's corrections (domain/corrections.ts), replace this content version's part of
+     * the mission graph, and the chunks' mentions used by graph retrieval. Idempotent. The local
+     * extractors run again here (a reviewer's added entities are among their terms); the optional
+     * language-model extractor does not, so its vote counts in the review gate only.
      */
     async mergeEntityGraph(input: IngestInput, corrections?: Corrections): Promise<GraphResult> {
       return runStep(input, 'graph', async () => {
@@ -78,7 +81,19 @@ export function createExtractActivities(context: IngestContext) {
           input.documentId,
           document.contentVersion,
         );
-        const found = extractEntities(definitionsWithCorrections(cartridge.entities, corrections), chunks);
+        const definitions = definitionsWithCorrections(cartridge.entities, corrections);
+        const votes = localExtractorVotes({ ...cartridge, entities: definitions }, chunks);
+        const added = (corrections?.entities?.add ?? []).map((entity) => ({
+          type: entity.type,
+          key: entity.name,
+        }));
+        const found = acceptedEntities(
+          votes,
+          definitions.map((definition) => definition.type),
+          cartridge.extraction.minSupport,
+          chunks,
+          added,
+        );
         const { entities, relations } = withoutRemovedEntities(found, corrections);
         await graph.upsertDocument(input.missionId, {
           documentId: input.documentId,
@@ -86,6 +101,7 @@ export function createExtractActivities(context: IngestContext) {
           entities,
           relations,
         });
+        await deps.chunkEntities.record(input.missionId, input.documentId, document.contentVersion, entities);
         return {
           entityCount: entities.length,
           relationCount: relations.length,

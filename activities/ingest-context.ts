@@ -9,21 +9,14 @@ import type { BlobStore } from '../stores/blobs/blob-store';
 import type { SearchCache } from '../stores/cache/search-cache';
 import type { GraphStore } from '../stores/graph/graph-store';
 import type { CartridgeStore } from '../stores/relational/cartridges';
-import type { ChunkStore } from '../stores/relational/chunks';
-import type { DocumentVersionStore } from '../stores/relational/document-versions';
-import type { DocumentRecord, DocumentStore } from '../stores/relational/documents';
+import type { DocumentRecord, DocumentStores } from '../stores/relational/documents';
 import type { SectionStore } from '../stores/relational/sections';
-import type { StepLog } from '../stores/relational/step-log';
 import type { VectorStore } from '../stores/vectors/vector-store';
 import { requireDocument, requirePinnedCartridge } from './run-inputs';
 import { createStepRunner, type RunStep } from './step-runner';
 
 /** What the ingest activities are made from: the stores and clients, wired by the worker. */
-export interface IngestDependencies {
-  documents: DocumentStore;
-  versions: DocumentVersionStore;
-  steps: StepLog;
-  chunks: ChunkStore;
+export interface IngestDependencies extends DocumentStores {
   /** The deep lane's record of the sections of long documents. */
   sections: SectionStore;
   cartridges: CartridgeStore;

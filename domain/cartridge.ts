@@ -80,6 +80,8 @@ const extractionSchema = z
       })
       .strict()
       .prefault({}),
+    /** The graph takes the entities whose consensus support is at least this (domain/consensus.ts). */
+    minSupport: z.number().min(0).max(1).default(0.5),
   })
   .strict();
 
@@ -189,6 +191,31 @@ export const cartridgeSchema = z
         rrfK: z.number().int().min(1).max(1000).default(60),
         /** Vector candidates below this cosine similarity are not results (no relation at all). */
         minSimilarity: z.number().min(0).max(1).default(0.1),
+        /**
+         * The embedder of the mission's vectors: `auto` is the local semantic model where the
+         * platform has it, else the lexical one; or `lexical`, `local`, `openai` (OPENAI-compatible
+         * endpoint configured by EMBEDDINGS_URL). Changing it takes a reprocess to re-embed.
+         */
+        embedder: z.enum(['auto', 'lexical', 'local', 'openai']).default('auto'),
+        /** Each strategy's weight in the fusion (reciprocal rank); 0 leaves it out. */
+        strategies: z
+          .object({
+            lexical: z.number().min(0).max(10).default(1),
+            dense: z.number().min(0).max(10).default(1),
+            graph: z.number().min(0).max(10).default(0.5),
+          })
+          .strict()
+          .prefault({}),
+        /** Results per document (with its best passages) unless a request asks for chunks. */
+        groupBy: z.enum(['document', 'chunk']).default('document'),
+        passagesPerDocument: z.number().int().min(1).max(10).default(3),
+        /** Multi-part questions are split and each part retrieved on its own (domain/query-parts.ts). */
+        splitQuestions: z.boolean().default(true),
+        /**
+         * A question whose embedding is at least this similar to a cached one's reuses its answer
+         * (same mission, same index generation); 1 turns the semantic cache off (exact repeats only).
+         */
+        semanticCacheSimilarity: z.number().min(0.8).max(1).default(0.97),
       })
       .strict(),
     entities: z.array(entityDefinitionSchema).max(entityLimits.maxDefinitions).default([]),

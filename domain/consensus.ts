@@ -66,6 +66,31 @@ export function scoreConsensus(
   cartridgeTypes: readonly string[],
 ): ConsensusResult {
   const running = votes.filter((vote) => vote.weight > 0);
+  const { entities, finders } = entitySupport(running, cartridgeTypes);
+  const score =
+    entities.length === 0 ? 1 : round(entities.reduce((sum, e) => sum + e.support, 0) / entities.length);
+  return {
+    formula: consensusFormula,
+    score,
+    extractors: running.map((vote) => ({
+      name: vote.name,
+      weight: vote.weight,
+      entities: [...finders.values()].filter((found) => found.has(vote.name)).length,
+    })),
+    entities: entities.slice(0, maxListedCandidates),
+    omitted: Math.max(0, entities.length - maxListedCandidates),
+  };
+}
+
+/**
+ * Every candidate with its support (the formula above), by ascending support, then type and key;
+ * uncapped. `finders` gives, per candidate key, the extractors that found it.
+ */
+export function entitySupport(
+  votes: readonly ExtractorVote[],
+  cartridgeTypes: readonly string[],
+): { entities: EntityConsensus[]; finders: Map<string, Set<string>> } {
+  const running = votes.filter((vote) => vote.weight > 0);
   const defined = new Set(cartridgeTypes);
   const candidates = new Map<string, { type: string; name: string; finders: Set<string> }>();
   for (const vote of running) {
@@ -104,18 +129,9 @@ export function scoreConsensus(
     });
   }
   entities.sort((a, b) => a.support - b.support || compare(a.type, b.type) || compare(a.key, b.key));
-  const score =
-    entities.length === 0 ? 1 : round(entities.reduce((sum, e) => sum + e.support, 0) / entities.length);
   return {
-    formula: consensusFormula,
-    score,
-    extractors: running.map((vote) => ({
-      name: vote.name,
-      weight: vote.weight,
-      entities: [...candidates.values()].filter((c) => c.finders.has(vote.name)).length,
-    })),
-    entities: entities.slice(0, maxListedCandidates),
-    omitted: Math.max(0, entities.length - maxListedCandidates),
+    entities,
+    finders: new Map([...candidates].map(([key, candidate]) => [key, candidate.finders])),
   };
 }
 

@@ -29,7 +29,7 @@ export type EntityRecorder = (type: string, key: string, name: string, offset: n
  * Reads one chunk's text, passing every match to `record`; returns false when it stopped early
  * (the budget ran out), so the chunk is listed as truncated.
  */
-export type ChunkScanner = (text: string, record: EntityRecorder) => boolean;
+export type ChunkScanner = (text: string, record: EntityRecorder, chunkIndex: number) => boolean;
 
 /**
  * What every extractor does once it can find matches: turns the matches of each chunk into mentions,
@@ -58,7 +58,7 @@ export function assembleEntities(chunks: readonly ChunkText[], scanChunk: ChunkS
       }
       return true;
     };
-    if (!scanChunk(text, record)) truncatedChunks.add(chunkIndex);
+    if (!scanChunk(text, record, chunkIndex)) truncatedChunks.add(chunkIndex);
 
     const inChunk = [...found.values()].sort((a, b) => a.firstOffset - b.firstOffset || compareRefs(a, b));
     if (inChunk.length > entityLimits.maxEntitiesPerChunk) {

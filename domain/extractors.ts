@@ -18,7 +18,10 @@ import { extractHeuristicEntities } from './heuristic-entities';
  */
 export type ExtractorName = 'patterns' | 'dictionary' | 'heuristic' | 'llm';
 
-export function localExtractorVotes(cartridge: Cartridge, chunks: readonly ChunkText[]): ExtractorVote[] {
+export function localExtractorVotes(
+  cartridge: Pick<Cartridge, 'extraction'> & { entities: readonly EntityDefinition[] },
+  chunks: readonly ChunkText[],
+): ExtractorVote[] {
   const weights = cartridge.extraction.weights;
   const votes: ExtractorVote[] = [];
   const cartridgeVote = (

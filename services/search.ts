@@ -1,96 +1,232 @@
 import type { Embedder } from '../adapters/embedders';
 import type { Cartridge } from '../domain/cartridge';
-import { reciprocalRankFusion } from '../domain/search';
+import { splitQuestion } from '../domain/query-parts';
+import {
+  groupByDocument,
+  hasFilters,
+  reciprocalRankFusion,
+  retrievalStrategies,
+  type RetrievalStrategy,
+  type SearchFilters,
+} from '../domain/search';
 import type { SearchCache } from '../stores/cache/search-cache';
 import type { ChunkStore } from '../stores/relational/chunks';
-import type { VectorStore } from '../stores/vectors/vector-store';
+import type { Retrieval, StrategyRanking } from './retrieval';
+import { SemanticCache } from './semantic-cache';
 
-export interface SearchHit {
-  documentId: string;
+export interface SearchPassage {
   chunkId: string;
-  score: number;
   text: string;
-  title: string | null;
   heading: string | null;
+  score: number;
 }
 
-export interface SearchQuery {
+/** Which strategy found a result, for which part of the question, at which rank and score. */
+export interface StrategyFinding {
+  strategy: RetrievalStrategy;
+  part: number;
+  rank: number;
+  score: number;
+}
+
+export interface SearchHit extends SearchPassage {
+  documentId: string;
+  title: string | null;
+  /** With results grouped by document: its best passages, best first (the first is the hit's own). */
+  passages?: SearchPassage[];
+  /** With `explain`: how each of the result's passages was found. */
+  explain?: { findings: Array<StrategyFinding & { chunkId: string }> };
+}
+
+export interface SearchRequest {
   query: string;
   limit: number;
   /** The cartridge version the answer was computed under: a reload must not serve older answers. */
   cartridgeVersion: number;
+  groupBy?: 'document' | 'chunk';
+  /** Only these strategies (each at its cartridge weight, or 1 where the cartridge turned it off). */
+  strategies?: readonly RetrievalStrategy[];
+  filters?: SearchFilters;
+  explain?: boolean;
+}
+
+export interface SearchAnswer {
+  results: SearchHit[];
+  /** `exact`: the same question was answered before; `semantic`: a question close enough in meaning. */
+  cached: false | 'exact' | 'semantic';
+  /** The parts the question was split into (one when it asks one thing). */
+  parts: string[];
+  strategies: RetrievalStrategy[];
+  /** Where the graph strategy started: the entities the question names. */
+  entities: string[];
+  embeddingModel: string;
+}
+
+export interface SearchDependencies {
+  chunks: ChunkStore;
+  retrieval: Retrieval;
+  /** The embedder of a mission's vectors (its cartridge names it). */
+  embedderFor: (cartridge: Cartridge) => Embedder;
+  cache: SearchCache;
+  cacheTtlSeconds: number;
 }
 
 /**
- * Hybrid search within one mission: full-text and vector candidates, fused by reciprocal rank.
- * Only chunks of indexed documents are ever candidates. Answers are cached per mission until the
- * mission's index changes (the cache's generation) or the TTL ends; a TTL of 0 turns caching off.
+ * Search within one mission: each strategy (lexical, dense, graph) retrieves candidates for each part
+ * of the question, in parallel; reciprocal rank fusion with the cartridge's weights merges them;
+ * results are grouped by document unless chunks are asked for. Only chunks of indexed documents are
+ * ever results. Answers are cached per mission until the mission's index changes (the cache's
+ * generation), by the exact request and by a question close in meaning (semantic-cache.ts).
  */
 export class SearchService {
-  constructor(
-    private readonly deps: {
-      chunks: ChunkStore;
-      vectors: VectorStore;
-      embedder: Embedder;
-      cache: SearchCache;
-      cacheTtlSeconds: number;
-    },
-  ) {}
+  private readonly semantic: SemanticCache;
 
-  async search(
-    missionId: string,
-    cartridge: Cartridge,
-    request: SearchQuery,
-  ): Promise<{ results: SearchHit[]; cached: boolean }> {
-    const { cache, cacheTtlSeconds, embedder } = this.deps;
-    if (cacheTtlSeconds === 0) {
-      return {
-        results: await this.compute(missionId, cartridge, request.query, request.limit),
-        cached: false,
-      };
+  constructor(private readonly deps: SearchDependencies) {
+    this.semantic = new SemanticCache(deps.cache, deps.cacheTtlSeconds);
+  }
+
+  async search(missionId: string, cartridge: Cartridge, request: SearchRequest): Promise<SearchAnswer> {
+    const embedder = this.deps.embedderFor(cartridge);
+    const plan = planSearch(cartridge, request);
+    const settings = JSON.stringify([
+      request.cartridgeVersion,
+      embedder.model,
+      request.limit,
+      plan.groupBy,
+      plan.strategies,
+      request.filters ?? null,
+      request.explain === true,
+    ]);
+    if (this.deps.cacheTtlSeconds === 0) {
+      return this.compute(missionId, cartridge, embedder, request, plan, null);
     }
-    const key = JSON.stringify([request.cartridgeVersion, embedder.model, request.limit, request.query]);
-    // The generation is read before computing: if the index changes meanwhile, the answer is not kept.
-    const { value, generation } = await cache.lookup<SearchHit[]>(missionId, key);
-    if (value) return { results: value, cached: true };
-    const results = await this.compute(missionId, cartridge, request.query, request.limit);
-    await cache.set(missionId, key, results, cacheTtlSeconds, { generation });
-    return { results, cached: false };
+    const exact = await this.semantic.exact<SearchAnswer>(missionId, settings, request.query);
+    if (exact.value) return { ...exact.value, cached: 'exact' };
+    const [questionVector] = await embedder.embed([request.query]);
+    const threshold = cartridge.search.semanticCacheSimilarity;
+    if (questionVector && threshold < 1) {
+      const close = await this.semantic.closest<SearchAnswer>(missionId, settings, questionVector, threshold);
+      if (close) return { ...close, cached: 'semantic' };
+    }
+    const answer = await this.compute(missionId, cartridge, embedder, request, plan, questionVector ?? null);
+    await this.semantic.remember(
+      missionId,
+      settings,
+      request.query,
+      questionVector ?? null,
+      answer,
+      exact.generation,
+    );
+    return answer;
   }
 
   private async compute(
     missionId: string,
     cartridge: Cartridge,
-    query: string,
-    limit: number,
-  ): Promise<SearchHit[]> {
-    const { chunks: chunkStore, vectors, embedder } = this.deps;
-    const pool = Math.max(limit, cartridge.search.candidatePool);
-    const [queryVector] = await embedder.embed([query]);
-    const [lexical, semantic] = await Promise.all([
-      chunkStore.searchLexical(missionId, query, cartridge.search.language, pool),
-      queryVector ? vectors.search(missionId, embedder.model, queryVector, pool) : Promise.resolve([]),
-    ]);
-    const related = semantic.filter((candidate) => 1 - candidate.distance >= cartridge.search.minSimilarity);
-    const fused = reciprocalRankFusion([lexical, related], cartridge.search.rrfK).slice(0, limit);
-    const chunks = await chunkStore.chunksById(
+    embedder: Embedder,
+    request: SearchRequest,
+    plan: SearchPlan,
+    questionVector: number[] | null,
+  ): Promise<SearchAnswer> {
+    const { retrieval } = this.deps;
+    const parts = cartridge.search.splitQuestions ? splitQuestion(request.query) : [request.query];
+    const perDocument = plan.groupBy === 'document' ? cartridge.search.passagesPerDocument : 1;
+    // Filters drop candidates after retrieval: look deeper so that enough are left.
+    const pool =
+      Math.max(request.limit * perDocument, cartridge.search.candidatePool) *
+      (hasFilters(request.filters) ? 4 : 1);
+    const partVectors = plan.strategies.includes('dense')
+      ? parts.length === 1 && questionVector
+        ? [questionVector]
+        : await embedder.embed(parts)
+      : [];
+    const rankings = await Promise.all(
+      parts.flatMap((part, index) =>
+        plan.strategies.map(async (strategy): Promise<StrategyRanking & { part: number }> => {
+          const ranking =
+            strategy === 'lexical'
+              ? await retrieval.lexical(missionId, cartridge, part, pool)
+              : strategy === 'dense'
+                ? await retrieval.dense(missionId, cartridge, embedder, partVectors[index] ?? [], pool)
+                : await retrieval.graph(missionId, part, pool);
+          return { ...ranking, part: index };
+        }),
+      ),
+    );
+    const fused = reciprocalRankFusion(
+      rankings.map((ranking) => ranking.candidates),
+      cartridge.search.rrfK,
+      rankings.map((ranking) => plan.weights[ranking.strategy]),
+    );
+    const stored = await this.deps.chunks.chunksById(
       missionId,
       fused.map((candidate) => candidate.chunkId),
+      request.filters,
     );
-    return fused.flatMap((candidate) => {
-      const chunk = chunks.get(candidate.chunkId);
-      return chunk
-        ? [
-            {
-              documentId: chunk.documentId,
-              chunkId: chunk.chunkId,
-              score: Number(candidate.score.toFixed(6)),
-              text: chunk.text,
-              title: chunk.title,
-              heading: chunk.heading,
-            },
-          ]
-        : [];
+    const ranked = fused.flatMap((candidate) => {
+      const chunk = stored.get(candidate.chunkId);
+      if (!chunk) return [];
+      const findings = candidate.ranks.flatMap((rank, index) => {
+        const ranking = rankings[index];
+        if (rank === null || !ranking) return [];
+        const score = ranking.candidates[rank - 1]?.score ?? 0;
+        return [{ strategy: ranking.strategy, part: ranking.part, rank, score, chunkId: chunk.chunkId }];
+      });
+      return [{ ...chunk, score: Number(candidate.score.toFixed(6)), findings }];
     });
+    const toPassage = (chunk: (typeof ranked)[number]): SearchPassage => ({
+      chunkId: chunk.chunkId,
+      text: chunk.text,
+      heading: chunk.heading,
+      score: chunk.score,
+    });
+    const results: SearchHit[] =
+      plan.groupBy === 'document'
+        ? groupByDocument(ranked, perDocument)
+            .slice(0, request.limit)
+            .map((group) => {
+              const best = group.passages[0] as (typeof ranked)[number];
+              return {
+                ...toPassage(best),
+                documentId: group.documentId,
+                title: best.title,
+                passages: group.passages.map(toPassage),
+                ...(request.explain
+                  ? { explain: { findings: group.passages.flatMap((p) => p.findings) } }
+                  : {}),
+              };
+            })
+        : ranked.slice(0, request.limit).map((chunk) => ({
+            ...toPassage(chunk),
+            documentId: chunk.documentId,
+            title: chunk.title,
+            ...(request.explain ? { explain: { findings: chunk.findings } } : {}),
+          }));
+    return {
+      results,
+      cached: false,
+      parts,
+      strategies: plan.strategies,
+      entities: [...new Set(rankings.flatMap((ranking) => ranking.entities ?? []))],
+      embeddingModel: embedder.model,
+    };
   }
+}
+
+interface SearchPlan {
+  strategies: RetrievalStrategy[];
+  weights: Record<RetrievalStrategy, number>;
+  groupBy: 'document' | 'chunk';
+}
+
+/** The strategies to run and their weights: the request's choice, else every one the cartridge weighs. */
+function planSearch(cartridge: Cartridge, request: SearchRequest): SearchPlan {
+  const configured = cartridge.search.strategies;
+  const strategies = request.strategies
+    ? retrievalStrategies.filter((strategy) => request.strategies?.includes(strategy))
+    : retrievalStrategies.filter((strategy) => configured[strategy] > 0);
+  const weights = Object.fromEntries(
+    retrievalStrategies.map((strategy) => [strategy, configured[strategy] > 0 ? configured[strategy] : 1]),
+  ) as Record<RetrievalStrategy, number>;
+  return { strategies, weights, groupBy: request.groupBy ?? cartridge.search.groupBy };
 }

@@ -55,13 +55,16 @@ export function composeActivities(options: {
   startIngest: (document: DocumentRecord) => Promise<void>;
 }) {
   const { config, stores, embedder, logger, metrics } = options;
-  const { documents, versions, steps, chunks, sections, cartridges, blobs, vectors, cache, graph } = stores;
+  const { documents, versions, steps, chunks, lexical, chunkEntities } = stores;
+  const { sections, cartridges, blobs, vectors, cache, graph } = stores;
   return {
     ...createIngestActivities({
       documents,
       versions,
       steps,
       chunks,
+      lexical,
+      chunkEntities,
       sections,
       cartridges,
       blobs,

@@ -8,6 +8,7 @@ import { DocumentDeletion } from '../services/deletion';
 import { DocumentView } from '../services/document-view';
 import { Missions } from '../services/missions';
 import { ResumeSweep } from '../services/resume';
+import { Retrieval } from '../services/retrieval';
 import { SearchService } from '../services/search';
 import { VerificationDesk } from '../services/verification';
 import type { Stores } from './stores';
@@ -37,6 +38,7 @@ export function composeApplication(options: {
   const { config, stores, embedder, client, workflowTaskQueue, metrics, logger } = options;
   const { documents, versions, steps, sections, cartridges, blobs, cache, chunks, vectors, verification } =
     stores;
+  const { lexical, chunkEntities, graph } = stores;
   return {
     missions: new Missions(cartridges),
     admission: new Admission({
@@ -54,8 +56,8 @@ export function composeApplication(options: {
     resume: new ResumeSweep({ documents, versions, cartridges, client, workflowTaskQueue, logger }),
     search: new SearchService({
       chunks,
-      vectors,
-      embedder,
+      retrieval: new Retrieval({ lexical, vectors, graph, chunkEntities }),
+      embedderFor: () => embedder,
       cache,
       // An in-process cache cannot hear about index changes made by workers in other processes.
       cacheTtlSeconds: stores.shareable && !config.REDIS_URL ? 0 : config.SEARCH_CACHE_TTL_SECONDS,

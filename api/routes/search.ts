@@ -1,10 +1,36 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { retrievalStrategies } from '../../domain/search';
 import type { Metrics } from '../../observability/metrics';
 import type { Missions } from '../../services/missions';
 import type { SearchService } from '../../services/search';
 import { validate } from '../validation';
 import { missionOf, scopeToMission } from '../mission-scope';
+
+const strategy = z.enum(retrievalStrategies);
+const timestamp = z.iso.datetime({ offset: true });
+
+export const searchFilters = z
+  .object({
+    class: z
+      .union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).min(1).max(50)])
+      .optional(),
+    labels: z.array(z.string().min(1).max(100)).min(1).max(50).optional().meta({
+      description: 'Documents carrying every one of these labels',
+    }),
+    metadata: z
+      .record(z.string().min(1).max(100), z.union([z.string().max(1000), z.number(), z.boolean()]))
+      .optional()
+      .meta({ description: 'Top-level metadata fields equal to these values' }),
+    contentVersion: z.number().int().min(1).optional(),
+    documentIds: z.array(z.string().min(1).max(200)).min(1).max(1000).optional(),
+    createdAfter: timestamp.optional(),
+    createdBefore: timestamp.optional(),
+    indexedAfter: timestamp.optional(),
+    indexedBefore: timestamp.optional(),
+  })
+  .strict()
+  .meta({ id: 'SearchFilters' });
 
 export const searchBody = z
   .object({
@@ -15,24 +41,75 @@ export const searchBody = z
       .min(1)
       .optional()
       .meta({ description: "At most the cartridge's search.maxLimit; its search.defaultLimit when absent" }),
+    groupBy: z
+      .enum(['document', 'chunk'])
+      .optional()
+      .meta({
+        description:
+          "One result per document with its best passages, or per chunk; the cartridge's search.groupBy when absent",
+      }),
+    strategies: z
+      .array(strategy)
+      .min(1)
+      .refine((list) => new Set(list).size === list.length, 'each strategy once')
+      .optional()
+      .meta({ description: 'Only these strategies; every strategy the cartridge weighs when absent' }),
+    filters: searchFilters.optional(),
+    explain: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Say for each result which strategies found it, at which rank and score' }),
   })
   .strict()
   .meta({ id: 'SearchRequest' });
 
+const passage = z.object({
+  chunkId: z.string(),
+  text: z.string(),
+  heading: z.string().nullable(),
+  score: z.number(),
+});
+
 export const searchResultsSchema = z
   .object({
     results: z.array(
-      z.object({
+      passage.extend({
         documentId: z.string(),
-        chunkId: z.string(),
-        score: z.number(),
-        text: z.string(),
         title: z.string().nullable(),
-        heading: z.string().nullable(),
+        passages: z
+          .array(passage)
+          .optional()
+          .meta({ description: "The document's best passages (grouped results)" }),
+        explain: z
+          .object({
+            findings: z.array(
+              z.object({
+                chunkId: z.string(),
+                strategy,
+                part: z.number().int().meta({ description: 'Which part of the question (see parts)' }),
+                rank: z.number().int(),
+                score: z
+                  .number()
+                  .meta({
+                    description: "The strategy's own score: BM25, cosine similarity, or entity weight",
+                  }),
+              }),
+            ),
+          })
+          .optional(),
       }),
     ),
     tookMs: z.number().meta({ description: 'Time spent answering, in milliseconds' }),
     cached: z.boolean().meta({ description: 'Answered from the search cache' }),
+    cacheMatch: z.enum(['exact', 'semantic']).nullable().meta({
+      description: 'How a cached answer matched: the same question, or one close in meaning',
+    }),
+    parts: z.array(z.string()).meta({ description: 'The parts a multi-part question was split into' }),
+    strategies: z.array(strategy),
+    entities: z
+      .array(z.string())
+      .meta({ description: 'Entities the question names, where graph retrieval started' }),
+    embeddingModel: z.string(),
   })
   .meta({ id: 'SearchResults' });
 
@@ -43,14 +120,22 @@ export function searchRoutes(deps: { missions: Missions; search: SearchService; 
     const { missionId, cartridge, version } = missionOf(res);
     const body = validate(searchBody, req.body, 'body');
     const limit = Math.min(body.limit ?? cartridge.search.defaultLimit, cartridge.search.maxLimit);
-    const { results, cached } = await deps.search.search(missionId, cartridge, {
-      query: body.query,
+    const { cached, ...answer } = await deps.search.search(missionId, cartridge, {
+      ...body,
       limit,
       cartridgeVersion: version,
     });
     const tookMs = Math.round((performance.now() - started) * 100) / 100;
-    deps.metrics.searchDuration.observe({ mission: missionId, cached: String(cached) }, tookMs / 1000);
-    res.json({ results, tookMs, cached } satisfies z.infer<typeof searchResultsSchema>);
+    deps.metrics.searchDuration.observe(
+      { mission: missionId, cached: String(cached !== false) },
+      tookMs / 1000,
+    );
+    res.json({
+      ...answer,
+      tookMs,
+      cached: cached !== false,
+      cacheMatch: cached === false ? null : cached,
+    } satisfies z.infer<typeof searchResultsSchema>);
   });
   return router;
 }

@@ -1,5 +1,8 @@
 import type { Chunk } from '../../domain/chunking';
 import { MissionScopedStore } from './document-rows';
+import { indexChunkTerms } from './lexical-index';
+import { filterConditions } from './search-filters';
+import type { SearchFilters } from '../../domain/search';
 
 export interface StoredChunk {
   chunkId: string;
@@ -13,18 +16,27 @@ export interface StoredChunk {
 /** Chunks of each content version, their full-text vectors, and lexical search over them. */
 export class ChunkStore extends MissionScopedStore {
   /**
-   * Writes chunks with their full-text vectors in multi-row statements; keyed by
-   * (mission, document, content version, index) so a retried step inserts nothing twice.
+   * Writes chunks with their full-text vectors and BM25 postings (lexical-index.ts) in multi-row
+   * statements; keyed by (mission, document, content version, index) so a retried step inserts
+   * nothing twice. `title` is the parsed title: it weighs in every chunk's terms, and becomes the
+   * document's title where the client gave none.
    */
   async insertChunks(
     missionId: string,
     documentId: string,
     contentVersion: number,
     chunks: readonly Chunk[],
-    language: string,
+    options: { language: string; title: string | null },
   ): Promise<void> {
+    const { language, title } = options;
     const batchSize = 200;
     await this.sql.inMission(missionId, async (tx) => {
+      if (title) {
+        await tx.query(
+          'UPDATE documents SET title = $3 WHERE mission_id = $1 AND document_id = $2 AND title IS NULL',
+          [missionId, documentId, title],
+        );
+      }
       for (let start = 0; start < chunks.length; start += batchSize) {
         const batch = chunks.slice(start, start + batchSize);
         const params: unknown[] = [missionId, documentId, contentVersion, language];
@@ -46,6 +58,8 @@ export class ChunkStore extends MissionScopedStore {
            ON CONFLICT DO NOTHING`,
           params,
         );
+        const chunkIds = batch.map((chunk) => chunkIdFor(documentId, contentVersion, chunk.index));
+        await indexChunkTerms(tx, missionId, chunkIds, language, title);
       }
     });
   }
@@ -113,9 +127,17 @@ export class ChunkStore extends MissionScopedStore {
     return rows.map((row) => ({ chunkIndex: row.chunk_index, text: row.text }));
   }
 
-  /** Searchable chunks by id, with their document title, for search results. */
-  async chunksById(missionId: string, chunkIds: readonly string[]): Promise<Map<string, StoredChunk>> {
+  /**
+   * Searchable chunks by id, with their document title, for search results; with `filters`, only
+   * chunks of documents that match them all (./search-filters.ts).
+   */
+  async chunksById(
+    missionId: string,
+    chunkIds: readonly string[],
+    filters?: SearchFilters,
+  ): Promise<Map<string, StoredChunk>> {
     if (chunkIds.length === 0) return new Map();
+    const conditions = filterConditions(filters, 3);
     const { rows } = await this.scoped(missionId).query<{
       chunk_id: string;
       document_id: string;
@@ -126,8 +148,9 @@ export class ChunkStore extends MissionScopedStore {
     }>(
       `SELECT c.chunk_id, c.document_id, c.chunk_index, c.text, c.heading, d.title
        FROM chunks c JOIN documents d ON d.mission_id = c.mission_id AND d.document_id = c.document_id
-       WHERE c.mission_id = $1 AND c.chunk_id = ANY($2::text[]) AND c.searchable`,
-      [missionId, chunkIds],
+       WHERE c.mission_id = $1 AND c.chunk_id = ANY($2::text[]) AND c.searchable
+         ${conditions.sql.map((condition) => `AND ${condition}`).join(' ')}`,
+      [missionId, chunkIds, ...conditions.params],
     );
     return new Map(
       rows.map((row) => [
@@ -142,24 +165,6 @@ export class ChunkStore extends MissionScopedStore {
         },
       ]),
     );
-  }
-
-  /** Lexical candidates: Postgres full-text search, ranked by cover density. */
-  async searchLexical(
-    missionId: string,
-    query: string,
-    language: string,
-    limit: number,
-  ): Promise<Array<{ chunkId: string; rank: number }>> {
-    const { rows } = await this.scoped(missionId).query<{ chunk_id: string; rank: number }>(
-      `SELECT c.chunk_id, ts_rank_cd(c.search_vector, q) AS rank
-       FROM chunks c, websearch_to_tsquery($2::regconfig, $3) q
-       WHERE c.mission_id = $1 AND c.searchable AND c.search_vector @@ q
-       ORDER BY rank DESC, c.chunk_id
-       LIMIT $4`,
-      [missionId, language, query, limit],
-    );
-    return rows.map((row) => ({ chunkId: row.chunk_id, rank: Number(row.rank) }));
   }
 }
 

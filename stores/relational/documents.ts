@@ -12,6 +12,8 @@ import {
   type NewDocument,
 } from './document-rows';
 import { ChunkStore } from './chunks';
+import { LexicalIndex } from './lexical-index';
+import { ChunkEntityIndex } from './chunk-entities';
 import { DocumentVersionStore } from './document-versions';
 import { StepLog } from './step-log';
 import { recordDocumentEvent } from './events';
@@ -373,6 +375,10 @@ export interface DocumentStores {
   versions: DocumentVersionStore;
   steps: StepLog;
   chunks: ChunkStore;
+  /** BM25 over the chunks (lexical-index.ts). */
+  lexical: LexicalIndex;
+  /** Which chunk mentions which entity, for graph retrieval (chunk-entities.ts). */
+  chunkEntities: ChunkEntityIndex;
 }
 
 export function createDocumentStores(sql: SqlClient): DocumentStores {
@@ -382,5 +388,7 @@ export function createDocumentStores(sql: SqlClient): DocumentStores {
     versions,
     steps: new StepLog(sql),
     chunks: new ChunkStore(sql),
+    lexical: new LexicalIndex(sql),
+    chunkEntities: new ChunkEntityIndex(sql),
   };
 }

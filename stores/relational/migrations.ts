@@ -30,6 +30,9 @@ export const reviewTables = [
 /** Tables of migration 8 (the deep lane's sections), guarded the same way. */
 export const sectionTables = ['document_sections'] as const;
 
+/** Tables of migration 10 (the lexical index and the chunks' entities), guarded the same way. */
+export const retrievalTables = ['chunk_terms', 'chunk_entities'] as const;
+
 /**
  * Row-level security for one mission table: rows are visible and writable only inside a
  * transaction scoped to their mission (SqlClient.inMission). FORCE makes it hold for the table's
@@ -270,6 +273,37 @@ export const migrations: readonly Migration[] = [
     name: 'updates queued while the previous version is still processed',
     sql: `
       ALTER TABLE documents ADD COLUMN queued_update jsonb;
+    `,
+  },
+  {
+    version: 10,
+    // Chunks indexed before this migration have no postings: lexical search finds them again once
+    // they are reprocessed (vector search still does meanwhile). The full-text GIN index goes: BM25
+    // reads the postings instead.
+    name: 'retrieval: BM25 postings and lengths per chunk, and the entities each chunk mentions',
+    sql: `
+      ALTER TABLE chunks ADD COLUMN term_weight real;
+      CREATE TABLE chunk_terms (
+        mission_id text NOT NULL,
+        chunk_id text NOT NULL,
+        term text NOT NULL,
+        weight real NOT NULL,
+        PRIMARY KEY (mission_id, term, chunk_id),
+        FOREIGN KEY (mission_id, chunk_id) REFERENCES chunks (mission_id, chunk_id) ON DELETE CASCADE
+      );
+      CREATE INDEX chunk_terms_by_chunk ON chunk_terms (mission_id, chunk_id);
+      DROP INDEX chunks_search_vector;
+      CREATE TABLE chunk_entities (
+        mission_id text NOT NULL,
+        chunk_id text NOT NULL,
+        type text NOT NULL,
+        key text NOT NULL,
+        name text NOT NULL,
+        PRIMARY KEY (mission_id, chunk_id, type, key),
+        FOREIGN KEY (mission_id, chunk_id) REFERENCES chunks (mission_id, chunk_id) ON DELETE CASCADE
+      );
+      CREATE INDEX chunk_entities_by_key ON chunk_entities (mission_id, key, type);
+      ${retrievalTables.map(missionIsolationSql).join('\n')}
     `,
   },
 ];

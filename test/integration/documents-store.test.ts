@@ -8,6 +8,7 @@ import { lexicalEmbedding } from '../../domain/lexical-embedding';
 import { blobKeyFor } from '../../stores/blobs/blob-store';
 import { CartridgeStore } from '../../stores/relational/cartridges';
 import { chunkIdFor, type ChunkStore } from '../../stores/relational/chunks';
+import type { LexicalIndex } from '../../stores/relational/lexical-index';
 import type { DocumentVersionStore } from '../../stores/relational/document-versions';
 import {
   createDocumentStores,
@@ -34,6 +35,7 @@ let documents: DocumentStore;
 let versions: DocumentVersionStore;
 let steps: StepLog;
 let chunkStore: ChunkStore;
+let lexicalIndex: LexicalIndex;
 let baseCartridge: Cartridge;
 
 const rawIn = async <Row = Record<string, unknown>>(
@@ -84,7 +86,10 @@ async function indexDocument(
 ): Promise<NewDocument> {
   const doc = newDocument(missionId, texts.join('\n'));
   await documents.admit(doc);
-  await chunkStore.insertChunks(missionId, doc.documentId, 1, chunksOf(...texts), 'english');
+  await chunkStore.insertChunks(missionId, doc.documentId, 1, chunksOf(...texts), {
+    language: 'english',
+    title: null,
+  });
   const pending = await chunkStore.chunksToEmbed(missionId, doc.documentId, 1, model, 100);
   await vectors?.upsert(missionId, model, pointsFor(doc.documentId, pending));
   await chunkStore.markEmbedded(
@@ -157,7 +162,7 @@ async function openStores(backend: Backend, missionIds: string[]): Promise<Datab
   await database.migrate();
   sql = database.app;
   cartridges = new CartridgeStore(sql);
-  ({ documents, versions, steps, chunks: chunkStore } = createDocumentStores(sql));
+  ({ documents, versions, steps, chunks: chunkStore, lexical: lexicalIndex } = createDocumentStores(sql));
   for (const id of missionIds) await cartridges.activate(cartridgeFor(id), 'test');
   return database;
 }
@@ -339,7 +344,7 @@ describe.each(backends)('relational stores on $name', (backend) => {
         first.documentId,
         1,
         chunksOf('amber tides of the first edition'),
-        'english',
+        { language: 'english', title: null },
       );
       await documents.markIndexed('alpha', first.documentId, 1);
 
@@ -355,13 +360,13 @@ describe.each(backends)('relational stores on $name', (backend) => {
       expect(admitted.document.supersededBlobKeys).toEqual([first.blobKey]);
 
       const hits = async (query: string) =>
-        (await chunkStore.searchLexical('alpha', query, 'english', 10)).map((hit) => hit.chunkId);
+        (await lexicalIndex.search('alpha', query, 'english', 10)).map((hit) => hit.chunkId);
       await chunkStore.insertChunks(
         'alpha',
         second.documentId,
         2,
         chunksOf('cobalt storms of the second edition'),
-        'english',
+        { language: 'english', title: null },
       );
       // Until the new version is indexed, search shows the old one only.
       expect(await hits('amber tides')).toEqual([chunkIdFor(first.documentId, 1, 0)]);
@@ -452,8 +457,8 @@ describe.each(backends)('relational stores on $name', (backend) => {
       const doc = newDocument('alpha', 'chunked twice');
       await documents.admit(doc);
       const chunks = chunksOf('first chunk', 'second chunk', 'third chunk');
-      await chunkStore.insertChunks('alpha', doc.documentId, 1, chunks, 'english');
-      await chunkStore.insertChunks('alpha', doc.documentId, 1, chunks, 'english');
+      await chunkStore.insertChunks('alpha', doc.documentId, 1, chunks, { language: 'english', title: null });
+      await chunkStore.insertChunks('alpha', doc.documentId, 1, chunks, { language: 'english', title: null });
       expect(await chunkStore.countChunks('alpha', doc.documentId, 1)).toBe(3);
       const { rows } = await rawIn<{ chunk_id: string }>(
         'alpha',
@@ -467,15 +472,18 @@ describe.each(backends)('relational stores on $name', (backend) => {
       const doc = newDocument('alpha', 'many chunks');
       await documents.admit(doc);
       const texts = Array.from({ length: 450 }, (_, i) => `chunk number ${i}`);
-      await chunkStore.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), 'english');
+      await chunkStore.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), {
+        language: 'english',
+        title: null,
+      });
       expect(await chunkStore.countChunks('alpha', doc.documentId, 1)).toBe(450);
     });
 
     it('lexical search stems words in the mission language', async () => {
       await indexDocument('alpha', ['the surveyors were measuring the glaciers']);
-      const hits = await chunkStore.searchLexical('alpha', 'glacier measured', 'english', 10);
+      const hits = await lexicalIndex.search('alpha', 'glacier measured', 'english', 10);
       expect(hits.length).toBeGreaterThan(0);
-      expect(await chunkStore.searchLexical('alpha', 'glacier', 'english', 10)).toHaveLength(1);
+      expect(await lexicalIndex.search('alpha', 'glacier', 'english', 10)).toHaveLength(1);
     });
   });
 
@@ -490,11 +498,11 @@ describe.each(backends)('relational stores on $name', (backend) => {
     });
 
     it('lexical search sees only the mission’s own chunks', async () => {
-      const alphaHits = await chunkStore.searchLexical('alpha', 'quartz canyon', 'english', 10);
-      const betaHits = await chunkStore.searchLexical('beta', 'quartz canyon', 'english', 10);
+      const alphaHits = await lexicalIndex.search('alpha', 'quartz canyon', 'english', 10);
+      const betaHits = await lexicalIndex.search('beta', 'quartz canyon', 'english', 10);
       expect(alphaHits.map((hit) => hit.chunkId)).toEqual([chunkIdFor(alphaDoc.documentId, 1, 0)]);
       expect(betaHits.map((hit) => hit.chunkId)).toEqual([chunkIdFor(betaDoc.documentId, 1, 0)]);
-      expect(await chunkStore.searchLexical('paging', 'quartz canyon', 'english', 10)).toEqual([]);
+      expect(await lexicalIndex.search('paging', 'quartz canyon', 'english', 10)).toEqual([]);
     });
 
     it('chunksById in one mission does not return another mission’s chunk', async () => {
@@ -619,7 +627,10 @@ describe('PgVectorStore with the document store (PGlite)', () => {
     const doc = newDocument('alpha', 'embedded in two goes');
     await documents.admit(doc);
     const texts = ['zero', 'one', 'two', 'three', 'four'];
-    await chunkStore.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), 'english');
+    await chunkStore.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), {
+      language: 'english',
+      title: null,
+    });
 
     const firstBatch = await chunkStore.chunksToEmbed('alpha', doc.documentId, 1, model, 2);
     expect(firstBatch.map((chunk) => chunk.text)).toEqual(['zero', 'one']);
@@ -637,17 +648,20 @@ describe('PgVectorStore with the document store (PGlite)', () => {
     const doc = newDocument('alpha', 'searchable after index');
     await documents.admit(doc);
     const texts = ['the lighthouse keeper logs every passing freighter', 'tide tables for the estuary'];
-    await chunkStore.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), 'english');
+    await chunkStore.insertChunks('alpha', doc.documentId, 1, chunksOf(...texts), {
+      language: 'english',
+      title: null,
+    });
     const pending = await chunkStore.chunksToEmbed('alpha', doc.documentId, 1, model, 10);
     await vectors.upsert('alpha', model, pointsFor(doc.documentId, pending));
     const query = lexicalEmbedding('lighthouse keeper', dimensions);
 
-    expect(await chunkStore.searchLexical('alpha', 'lighthouse keeper', 'english', 10)).toEqual([]);
+    expect(await lexicalIndex.search('alpha', 'lighthouse keeper', 'english', 10)).toEqual([]);
     expect(await vectors.search('alpha', model, query, 10)).toEqual([]);
     expect((await chunkStore.chunksById('alpha', [chunkIdFor(doc.documentId, 1, 0)])).size).toBe(0);
 
     expect(await documents.markIndexed('alpha', doc.documentId, 1)).toBe(2);
-    const lexical = await chunkStore.searchLexical('alpha', 'lighthouse keeper', 'english', 10);
+    const lexical = await lexicalIndex.search('alpha', 'lighthouse keeper', 'english', 10);
     expect(lexical.map((hit) => hit.chunkId)).toEqual([chunkIdFor(doc.documentId, 1, 0)]);
     const nearest = await vectors.search('alpha', model, query, 10);
     expect(nearest[0]?.chunkId).toBe(chunkIdFor(doc.documentId, 1, 0));
@@ -716,7 +730,10 @@ describe.each(backends)('row-level security on $name', (backend) => {
     for (const id of ['alpha', 'beta']) {
       const doc = newDocument(id, `${id} shared words`);
       await documents.admit(doc);
-      await chunkStore.insertChunks(id, doc.documentId, 1, chunksOf('shared words'), 'english');
+      await chunkStore.insertChunks(id, doc.documentId, 1, chunksOf('shared words'), {
+        language: 'english',
+        title: null,
+      });
       await steps.beginStep(id, doc.documentId, 'parse');
     }
   });

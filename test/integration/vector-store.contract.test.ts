@@ -66,7 +66,10 @@ async function openPgvector(): Promise<Harness> {
         text: `chunk ${index}`,
         heading: null,
       }));
-      await chunkStore.insertChunks(missionId, documentId, contentVersion, texts, 'english');
+      await chunkStore.insertChunks(missionId, documentId, contentVersion, texts, {
+        language: 'english',
+        title: null,
+      });
       // pgvector answers only searchable chunks. markIndexed would leave one version searchable;
       // the cases here hold several versions' vectors at once, as Qdrant may between swap and clean-up.
       await sql.inMission(missionId, (tx) =>

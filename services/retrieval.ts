@@ -1,0 +1,114 @@
+import type { Embedder } from '../adapters/embedders';
+import type { Cartridge } from '../domain/cartridge';
+import type { RetrievalStrategy } from '../domain/search';
+import type { GraphStore } from '../stores/graph/graph-store';
+import { entityIdFor } from '../stores/graph/graph-store';
+import type { ChunkEntityIndex } from '../stores/relational/chunk-entities';
+import type { LexicalIndex } from '../stores/relational/lexical-index';
+import type { VectorStore } from '../stores/vectors/vector-store';
+
+/** One strategy's candidates for one question, best first, with the strategy's own score. */
+export interface StrategyRanking {
+  strategy: RetrievalStrategy;
+  candidates: Array<{ chunkId: string; score: number }>;
+  /** For the graph strategy: the entities of the question it started from, and their neighbours. */
+  entities?: string[];
+}
+
+export interface RetrievalDependencies {
+  lexical: LexicalIndex;
+  vectors: VectorStore;
+  graph: GraphStore;
+  chunkEntities: ChunkEntityIndex;
+}
+
+/** How far the graph strategy looks from an entity the question names, and how much that counts. */
+const graphNeighbours = { perEntity: 10, weight: 0.5, maxNamedEntities: 5 } as const;
+
+/**
+ * The retrieval strategies, each usable alone: lexical (BM25 over the mission's chunks), dense (the
+ * nearest vectors of the question's embedding), and graph (the entities the question names, their
+ * neighbours in the entity graph, and the chunks that mention them).
+ */
+export class Retrieval {
+  constructor(private readonly deps: RetrievalDependencies) {}
+
+  async lexical(
+    missionId: string,
+    cartridge: Cartridge,
+    question: string,
+    pool: number,
+  ): Promise<StrategyRanking> {
+    const candidates = await this.deps.lexical.search(missionId, question, cartridge.search.language, pool);
+    return { strategy: 'lexical', candidates };
+  }
+
+  /** `vector` is the question embedded by `embedder`, the mission's model. */
+  async dense(
+    missionId: string,
+    cartridge: Cartridge,
+    embedder: Embedder,
+    vector: readonly number[],
+    pool: number,
+  ): Promise<StrategyRanking> {
+    const nearest = await this.deps.vectors.search(missionId, embedder.model, vector, pool);
+    const candidates = nearest
+      .map((candidate) => ({ chunkId: candidate.chunkId, score: round(1 - candidate.distance) }))
+      .filter((candidate) => candidate.score >= cartridge.search.minSimilarity);
+    return { strategy: 'dense', candidates };
+  }
+
+  /**
+   * Entities named in the question (its word sequences that are an entity's key in the mission), then
+   * their neighbours one hop away; a chunk scores the weight of each entity it mentions, so chunks
+   * where the question's entities meet rank first. A neighbour counts `graphNeighbours.weight` of a
+   * named entity, and an entity mentioned everywhere counts less than a rare one (`rarity`).
+   */
+  async graph(missionId: string, question: string, pool: number): Promise<StrategyRanking> {
+    const named = (await this.deps.chunkEntities.entitiesNamedIn(missionId, question)).slice(
+      0,
+      graphNeighbours.maxNamedEntities,
+    );
+    if (named.length === 0) return { strategy: 'graph', candidates: [], entities: [] };
+    const neighbours = await Promise.all(
+      named.map((entity) =>
+        this.deps.graph
+          .neighbors(missionId, entityIdFor(missionId, entity.type, entity.key), 1, graphNeighbours.perEntity)
+          .catch(() => []),
+      ),
+    );
+    const weights = new Map<string, number>();
+    const refKey = (type: string, key: string) => `${type}\u0000${key}`;
+    for (const entity of named) weights.set(refKey(entity.type, entity.key), rarity(entity.chunks));
+    for (const neighbour of neighbours.flat()) {
+      const id = refKey(neighbour.type, neighbour.key);
+      if (!weights.has(id)) weights.set(id, graphNeighbours.weight * rarity(neighbour.mentions));
+    }
+    const mentions = await this.deps.chunkEntities.chunksMentioning(
+      missionId,
+      [...weights.keys()].map((id) => {
+        const [type, key] = id.split('\u0000') as [string, string];
+        return { type, key };
+      }),
+    );
+    const scores = new Map<string, number>();
+    for (const mention of mentions) {
+      const weight = weights.get(refKey(mention.type, mention.key)) ?? 0;
+      scores.set(mention.chunkId, (scores.get(mention.chunkId) ?? 0) + weight);
+    }
+    const candidates = [...scores]
+      .map(([chunkId, score]) => ({ chunkId, score }))
+      .sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0))
+      .slice(0, pool);
+    return { strategy: 'graph', candidates, entities: named.map((entity) => entity.name) };
+  }
+}
+
+/** 1 for an entity one chunk mentions, falling slowly (logarithmically) as more chunks do. */
+function rarity(chunks: number): number {
+  return 1 / (1 + Math.log(Math.max(1, chunks)));
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
