@@ -41,13 +41,10 @@ export const searchBody = z
       .min(1)
       .optional()
       .meta({ description: "At most the cartridge's search.maxLimit; its search.defaultLimit when absent" }),
-    groupBy: z
-      .enum(['document', 'chunk'])
-      .optional()
-      .meta({
-        description:
-          "One result per document with its best passages, or per chunk; the cartridge's search.groupBy when absent",
-      }),
+    groupBy: z.enum(['document', 'chunk']).optional().meta({
+      description:
+        "One result per document with its best passages, or per chunk; the cartridge's search.groupBy when absent",
+    }),
     strategies: z
       .array(strategy)
       .min(1)
@@ -88,11 +85,9 @@ export const searchResultsSchema = z
                 strategy,
                 part: z.number().int().meta({ description: 'Which part of the question (see parts)' }),
                 rank: z.number().int(),
-                score: z
-                  .number()
-                  .meta({
-                    description: "The strategy's own score: BM25, cosine similarity, or entity weight",
-                  }),
+                score: z.number().meta({
+                  description: "The strategy's own score: BM25, cosine similarity, or entity weight",
+                }),
               }),
             ),
           })

@@ -132,6 +132,14 @@ it('search answers the best chunks with their fields, and nothing for unrelated 
     text: 'Listing document number 3 about lighthouse keeper 3.',
     title: 'Doc 3',
     heading: null,
+    passages: [
+      {
+        chunkId: `${ids[3]}:1:0`,
+        score: expect.any(Number),
+        text: 'Listing document number 3 about lighthouse keeper 3.',
+        heading: null,
+      },
+    ],
   });
   expect(found.body.cached).toBe(false);
   expect((await search(stack.baseUrl, 'default', 'xylophone')).body.results).toEqual([]);

@@ -171,7 +171,7 @@ describe.each(backends)('relational stores on $name', (backend) => {
   let database: Database;
 
   beforeAll(async () => {
-    database = await openStores(backend, ['alpha', 'beta', 'paging', 'paging-micro']);
+    database = await openStores(backend, ['alpha', 'beta', 'paging', 'paging-micro', 'ranking']);
   });
 
   afterAll(async () => {
@@ -484,6 +484,61 @@ describe.each(backends)('relational stores on $name', (backend) => {
       const hits = await lexicalIndex.search('alpha', 'glacier measured', 'english', 10);
       expect(hits.length).toBeGreaterThan(0);
       expect(await lexicalIndex.search('alpha', 'glacier', 'english', 10)).toHaveLength(1);
+    });
+
+    describe('BM25 ranking', () => {
+      const ranked = async (query: string) =>
+        (await lexicalIndex.search('ranking', query, 'english', 20)).map((hit) => hit.chunkId);
+      /** One document per text, indexed with the given title; answers each one's chunk id. */
+      const indexTexts = async (texts: string[], title: string | null = null) => {
+        const chunkIds: string[] = [];
+        for (const text of texts) {
+          const doc = newDocument('ranking', text);
+          await documents.admit(doc);
+          const options = { language: 'english', title };
+          await chunkStore.insertChunks(
+            'ranking',
+            doc.documentId,
+            1,
+            [{ index: 0, text, heading: null }],
+            options,
+          );
+          // Writing the same chunks again must not count their terms twice.
+          await chunkStore.insertChunks(
+            'ranking',
+            doc.documentId,
+            1,
+            [{ index: 0, text, heading: null }],
+            options,
+          );
+          await documents.markIndexed('ranking', doc.documentId, 1);
+          chunkIds.push(chunkIdFor(doc.documentId, 1, 0));
+        }
+        return chunkIds;
+      };
+
+      it('a rare word counts more than a common one; any word of the question may match', async () => {
+        const common = await indexTexts([
+          'harbour report one',
+          'harbour report two',
+          'harbour report three',
+          'harbour report four',
+        ]);
+        const [rare] = await indexTexts(['the cormorant nests near the pier']);
+        const [both] = await indexTexts(['harbour cormorant sighting']);
+        const order = await ranked('harbour cormorant unheardofword');
+        expect(order.slice(0, 2)).toEqual([both, rare]);
+        expect(new Set(order.slice(2))).toEqual(new Set(common));
+      });
+
+      it('a short chunk ranks above a long one with the same matches, and a title counts more than body text', async () => {
+        const [long] = await indexTexts([`kestrel ${'meadow grass hedge field '.repeat(30)}`]);
+        const [short] = await indexTexts(['kestrel hovering']);
+        expect(await ranked('kestrel')).toEqual([short, long]);
+        const [titled] = await indexTexts(['hovering over the verge at noon'], 'Peregrine field guide');
+        const [mentioned] = await indexTexts(['a peregrine once hovering over the verge at noon']);
+        expect((await ranked('peregrine')).slice(0, 2)).toEqual([titled, mentioned]);
+      });
     });
   });
 

@@ -1,4 +1,7 @@
-import { reciprocalRankFusion } from '../../domain/search';
+import { splitQuestion } from '../../domain/query-parts';
+import { groupByDocument, reciprocalRankFusion } from '../../domain/search';
+import { cosine } from '../../services/semantic-cache';
+import { candidateKeys } from '../../stores/relational/chunk-entities';
 
 const list = (...ids: string[]) => ids.map((chunkId) => ({ chunkId }));
 
@@ -46,4 +49,87 @@ it('handles empty input', () => {
 it('keeps one entry per chunk when a list names it in several places', () => {
   const fused = reciprocalRankFusion([list('a', 'b', 'a')], 10);
   expect(fused.map((item) => item.chunkId)).toEqual(['a', 'b']);
+});
+
+it('weights each list: a heavier strategy’s first rank beats a lighter one’s', () => {
+  const fused = reciprocalRankFusion([list('light'), list('heavy')], 60, [0.5, 2]);
+  expect(fused.map((item) => item.chunkId)).toEqual(['heavy', 'light']);
+  expect(fused[0]?.score).toBeCloseTo(2 / 61, 12);
+  expect(fused[1]?.score).toBeCloseTo(0.5 / 61, 12);
+});
+
+describe('groupByDocument', () => {
+  const chunk = (chunkId: string, documentId: string, score: number) => ({ chunkId, documentId, score });
+
+  it('keeps documents in the order of their best chunk, each with its best passages', () => {
+    const groups = groupByDocument(
+      [
+        chunk('a1', 'a', 0.9),
+        chunk('b1', 'b', 0.8),
+        chunk('a2', 'a', 0.7),
+        chunk('a3', 'a', 0.6),
+        chunk('b2', 'b', 0.1),
+      ],
+      2,
+    );
+    expect(
+      groups.map((group) => [group.documentId, group.score, group.passages.map((p) => p.chunkId)]),
+    ).toEqual([
+      ['a', 0.9, ['a1', 'a2']],
+      ['b', 0.8, ['b1', 'b2']],
+    ]);
+  });
+});
+
+describe('splitQuestion', () => {
+  it('splits at question marks, semicolons and a conjunction that starts a new question', () => {
+    expect(splitQuestion('How do I create an index, and how do I drop a table?')).toEqual([
+      'How do I create an index',
+      'how do I drop a table?',
+    ]);
+    expect(splitQuestion('What is MVCC? Where is the WAL kept?')).toEqual([
+      'What is MVCC?',
+      'Where is the WAL kept?',
+    ]);
+    expect(splitQuestion('vacuum settings; autovacuum thresholds')).toEqual([
+      'vacuum settings;',
+      'autovacuum thresholds',
+    ]);
+  });
+
+  it('leaves a single question whole, and keeps fragments too short to ask anything with a neighbour', () => {
+    expect(splitQuestion('bread and butter pudding recipes')).toEqual(['bread and butter pudding recipes']);
+    expect(splitQuestion('Why? Because the index is stale')).toEqual(['Why? Because the index is stale']);
+    expect(splitQuestion('  single  ')).toEqual(['single']);
+  });
+
+  it('asks at most four parts', () => {
+    const parts = splitQuestion('What is a? What is b? What is c? What is d? What is e?');
+    expect(parts).toHaveLength(4);
+    expect(parts[3]).toBe('What is d? What is e?');
+  });
+});
+
+describe('candidateKeys', () => {
+  it('lists word sequences as entity keys, with and without the punctuation around words', () => {
+    const keys = candidateKeys('Who owns Bellweather Sensors Ltd.?');
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'bellweather sensors ltd.',
+        'bellweather sensors ltd',
+        'Bellweather Sensors Ltd',
+      ]),
+    );
+    expect(keys).toContain('who owns bellweather sensors ltd');
+    expect(keys).not.toContain('');
+  });
+});
+
+describe('cosine', () => {
+  it('is 1 for the same direction, 0 for orthogonal or mismatched vectors', () => {
+    expect(cosine([1, 2], [2, 4])).toBeCloseTo(1, 12);
+    expect(cosine([1, 0], [0, 1])).toBe(0);
+    expect(cosine([1, 0], [1, 0, 0])).toBe(0);
+    expect(cosine([0, 0], [0, 0])).toBe(0);
+  });
 });
