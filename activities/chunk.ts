@@ -13,8 +13,8 @@ export interface EmbedResult {
 
 /** Steps `chunk` and `embed`: the text in chunks, and each chunk's vector in the vector store. */
 export function createChunkActivities(context: IngestContext) {
-  const { deps, runStep, loadRun, loadDocument, readParsed } = context;
-  const { chunks: chunkStore, embedder, vectors } = deps;
+  const { deps, runStep, loadRun, readParsed } = context;
+  const { chunks: chunkStore, vectors } = deps;
 
   return {
     async chunkDocument(input: IngestInput, parsedKey: string): Promise<ChunkResult> {
@@ -32,7 +32,8 @@ export function createChunkActivities(context: IngestContext) {
 
     async embedChunks(input: IngestInput): Promise<EmbedResult> {
       return runStep(input, 'embed', async () => {
-        const document = await loadDocument(input);
+        const { document, cartridge } = await loadRun(input);
+        const embedder = deps.embedders.forCartridge(cartridge);
         let vectorCount = 0;
         for (;;) {
           const batch = await chunkStore.chunksToEmbed(

@@ -1,7 +1,7 @@
 import type { Cartridge } from '../domain/cartridge';
 import type { IngestInput } from '../domain/documents';
 import type { ParsedDocument } from '../domain/parsed';
-import type { Embedder } from '../adapters/embedders';
+import type { EmbedderChoice } from '../adapters/embedder-choice';
 import type { LlmEntityExtractor } from '../adapters/llm-extractor';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -25,7 +25,8 @@ export interface IngestDependencies extends DocumentStores {
   /** Invalidated when a mission's index changes, so no search answer outlives it. */
   cache: SearchCache;
   graph: GraphStore;
-  embedder: Embedder;
+  /** Each mission's embedder, as its cartridge names it. */
+  embedders: EmbedderChoice;
   logger: Logger;
   metrics: Metrics;
   taskQueuePrefix: string;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { EmbedderChoice } from '../adapters/embedder-choice';
 import { LexicalEmbedder } from '../adapters/embedders';
 import { createIngestActivities, ingestInProcess } from '../activities/ingest';
 import { loadConfig } from '../domain/config';
@@ -114,7 +115,7 @@ async function inProcess(scratch: string): Promise<number> {
       startIngest: async () => {
         throw new Error('this pipeline starts no runs: it has no Temporal client');
       },
-      embedder: new LexicalEmbedder(384),
+      embedders: new EmbedderChoice({ lexical: new LexicalEmbedder(384), local: null, openai: null }),
       logger: silent,
       metrics: createMetrics(),
       taskQueuePrefix: 'bench',

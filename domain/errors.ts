@@ -44,6 +44,11 @@ export const errorCatalog = {
   no_text: { status: 422, retryable: false, title: 'The document contains no extractable text' },
   ocr_unavailable: { status: 422, retryable: false, title: 'No OCR engine can run on this worker' },
   embedding_rejected: { status: 502, retryable: false, title: 'The embedding model refused the request' },
+  embedder_unavailable: {
+    status: 503,
+    retryable: false,
+    title: 'The embedder the mission’s cartridge names cannot run on this platform',
+  },
   extraction_rejected: {
     status: 502,
     retryable: false,

@@ -1,7 +1,8 @@
 import { createDeletionActivities } from '../activities/deletion';
 import { createIngestActivities } from '../activities/ingest';
 import { createVerificationActivities } from '../activities/verification';
-import { LexicalEmbedder, OpenAiEmbedder, type Embedder } from '../adapters/embedders';
+import { EmbedderChoice } from '../adapters/embedder-choice';
+import { LexicalEmbedder, OpenAiEmbedder } from '../adapters/embedders';
 import { LlmEntityExtractor } from '../adapters/llm-extractor';
 import { findOcrEngine } from '../adapters/ocr/ocr';
 import type { Config } from '../domain/config';
@@ -11,16 +12,22 @@ import type { DocumentRecord } from '../stores/relational/documents';
 import type { WorkflowClient } from '@temporalio/client';
 import type { Stores } from './stores';
 
-export function createEmbedder(config: Config): Embedder {
-  if (config.EMBEDDINGS_URL && config.EMBEDDINGS_MODEL) {
-    return new OpenAiEmbedder({
-      baseUrl: config.EMBEDDINGS_URL,
-      model: config.EMBEDDINGS_MODEL,
-      apiKey: config.EMBEDDINGS_API_KEY,
-      dimensions: config.EMBEDDINGS_DIMENSIONS,
-    });
-  }
-  return new LexicalEmbedder(config.EMBEDDINGS_DIMENSIONS);
+/** The embedders this process can run (see adapters/embedder-choice.ts for which a mission gets). */
+export function createEmbedders(config: Config): EmbedderChoice {
+  const openai =
+    config.EMBEDDINGS_URL && config.EMBEDDINGS_MODEL
+      ? new OpenAiEmbedder({
+          baseUrl: config.EMBEDDINGS_URL,
+          model: config.EMBEDDINGS_MODEL,
+          apiKey: config.EMBEDDINGS_API_KEY,
+          dimensions: config.EMBEDDINGS_DIMENSIONS,
+        })
+      : null;
+  return new EmbedderChoice({
+    lexical: new LexicalEmbedder(config.EMBEDDINGS_DIMENSIONS),
+    local: null,
+    openai,
+  });
 }
 
 function ocrEnvironment(config: Config): NodeJS.ProcessEnv {
@@ -47,14 +54,14 @@ export async function reportOcrEngine(config: Config, logger: Logger): Promise<v
 export function composeActivities(options: {
   config: Config;
   stores: Stores;
-  embedder: Embedder;
+  embedders: EmbedderChoice;
   workflows: WorkflowClient;
   logger: Logger;
   metrics: Metrics;
   /** Starts (or joins) a document's ingest run: a queued update's, when a run hands it over. */
   startIngest: (document: DocumentRecord) => Promise<void>;
 }) {
-  const { config, stores, embedder, logger, metrics } = options;
+  const { config, stores, embedders, logger, metrics } = options;
   const { documents, versions, steps, chunks, lexical, chunkEntities } = stores;
   const { sections, cartridges, blobs, vectors, cache, graph } = stores;
   return {
@@ -71,7 +78,7 @@ export function composeActivities(options: {
       vectors,
       cache,
       graph,
-      embedder,
+      embedders,
       logger,
       metrics,
       taskQueuePrefix: config.TASK_QUEUE_PREFIX,

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Embedder } from '../adapters/embedders';
+import type { EmbedderChoice } from '../adapters/embedder-choice';
 import type { Config } from '../domain/config';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -29,13 +29,13 @@ export interface Application {
 export function composeApplication(options: {
   config: Config;
   stores: Stores;
-  embedder: Embedder;
+  embedders: EmbedderChoice;
   client: Client;
   workflowTaskQueue: string;
   metrics: Metrics;
   logger: Logger;
 }): Application {
-  const { config, stores, embedder, client, workflowTaskQueue, metrics, logger } = options;
+  const { config, stores, embedders, client, workflowTaskQueue, metrics, logger } = options;
   const { documents, versions, steps, sections, cartridges, blobs, cache, chunks, vectors, verification } =
     stores;
   const { lexical, chunkEntities, graph } = stores;
@@ -57,7 +57,7 @@ export function composeApplication(options: {
     search: new SearchService({
       chunks,
       retrieval: new Retrieval({ lexical, vectors, graph, chunkEntities }),
-      embedderFor: () => embedder,
+      embedderFor: (cartridge) => embedders.forCartridge(cartridge),
       cache,
       // An in-process cache cannot hear about index changes made by workers in other processes.
       cacheTtlSeconds: stores.shareable && !config.REDIS_URL ? 0 : config.SEARCH_CACHE_TTL_SECONDS,

@@ -13,6 +13,9 @@ export interface Migration {
   requiresExtension?: string;
 }
 
+/** The vector dimension migration 11 indexes with HNSW. */
+export const indexedDimensions = 384;
+
 /** The role the platform works as: neither superuser nor BYPASSRLS, so row-level security holds. */
 export const applicationRole = 'missionflow_app';
 
@@ -304,6 +307,19 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX chunk_entities_by_key ON chunk_entities (mission_id, key, type);
       ${retrievalTables.map(missionIsolationSql).join('\n')}
+    `,
+  },
+  {
+    version: 11,
+    name: 'an HNSW index for 384-dimension vectors (the lexical default and the local semantic model)',
+    requiresExtension: 'vector',
+    // The column has no fixed dimension (missions may use different models): the index covers the
+    // rows of one dimension, cast to it; vector-store.ts asks in the same terms so the planner can
+    // use it. Vectors of other dimensions are searched exactly.
+    sql: `
+      CREATE INDEX chunks_embedding_hnsw_384 ON chunks
+        USING hnsw ((embedding::vector(${indexedDimensions})) vector_cosine_ops)
+        WHERE vector_dims(embedding) = ${indexedDimensions}
     `,
   },
 ];

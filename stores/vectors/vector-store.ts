@@ -1,3 +1,4 @@
+import { indexedDimensions } from '../relational/migrations';
 import { toVectorLiteral, type SqlClient } from '../relational/sql';
 
 /** One chunk's vector, keyed like the chunk itself (mission, document, content version, index). */
@@ -62,14 +63,32 @@ export class PgVectorStore implements VectorStore {
     vector: readonly number[],
     limit: number,
   ): Promise<VectorCandidate[]> {
-    const { rows } = await this.sql.inMission(missionId, (tx) =>
-      tx.query<{ chunk_id: string; distance: number }>(
-        `SELECT chunk_id, embedding <=> $3::vector AS distance FROM chunks
-         WHERE mission_id = $1 AND embedding_model = $2 AND searchable AND embedding IS NOT NULL
-         ORDER BY distance, chunk_id LIMIT $4`,
-        [missionId, model, toVectorLiteral(vector), limit],
-      ),
-    );
+    const literal = toVectorLiteral(vector);
+    const { rows } = await this.sql.inMission(missionId, async (tx) => {
+      if (vector.length !== indexedDimensions) {
+        return tx.query<{ chunk_id: string; distance: number }>(
+          `SELECT chunk_id, embedding <=> $3::vector AS distance FROM chunks
+           WHERE mission_id = $1 AND embedding_model = $2 AND searchable AND embedding IS NOT NULL
+           ORDER BY distance, chunk_id LIMIT $4`,
+          [missionId, model, literal, limit],
+        );
+      }
+      // The HNSW index of migration 11, walked until enough rows of this mission and model pass
+      // (iterative scan, in distance order), with a search list wide enough for the pool asked.
+      await tx.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
+      await tx.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [
+        String(Math.min(1000, Math.max(100, limit * 2))),
+      ]);
+      return tx.query<{ chunk_id: string; distance: number }>(
+        `SELECT chunk_id, embedding::vector(${indexedDimensions}) <=> $3::vector(${indexedDimensions}) AS distance
+         FROM chunks
+         WHERE vector_dims(embedding) = ${indexedDimensions}
+           AND mission_id = $1 AND embedding_model = $2 AND searchable
+         ORDER BY embedding::vector(${indexedDimensions}) <=> $3::vector(${indexedDimensions})
+         LIMIT $4`,
+        [missionId, model, literal, limit],
+      );
+    });
     return rows.map((row) => ({ chunkId: row.chunk_id, distance: Number(row.distance) }));
   }
 

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EmbedderChoice } from '../../adapters/embedder-choice';
 import { LexicalEmbedder } from '../../adapters/embedders';
 import { createIngestActivities } from '../../activities/ingest';
 import { createVerificationActivities } from '../../activities/verification';
@@ -73,7 +74,7 @@ export async function openInProcessPipeline(
     startIngest: async () => {
       throw new Error('this pipeline starts no runs: it has no Temporal client');
     },
-    embedder: new LexicalEmbedder(64),
+    embedders: new EmbedderChoice({ lexical: new LexicalEmbedder(64), local: null, openai: null }),
     logger,
     metrics: createMetrics(),
     taskQueuePrefix: name,
