@@ -1,7 +1,7 @@
 import { createDeletionActivities } from '../activities/deletion';
 import { createIngestActivities } from '../activities/ingest';
 import { createVerificationActivities } from '../activities/verification';
-import { LexicalEmbedder, OpenAiEmbedder, type Embedder } from '../adapters/embedders';
+import type { Embedder } from '../adapters/embedders';
 import { LlmEntityExtractor } from '../adapters/llm-extractor';
 import { findOcrEngine } from '../adapters/ocr/ocr';
 import type { Config } from '../domain/config';
@@ -10,18 +10,6 @@ import type { Metrics } from '../observability/metrics';
 import type { DocumentRecord } from '../stores/relational/documents';
 import type { WorkflowClient } from '@temporalio/client';
 import type { Stores } from './stores';
-
-export function createEmbedder(config: Config): Embedder {
-  if (config.EMBEDDINGS_URL && config.EMBEDDINGS_MODEL) {
-    return new OpenAiEmbedder({
-      baseUrl: config.EMBEDDINGS_URL,
-      model: config.EMBEDDINGS_MODEL,
-      apiKey: config.EMBEDDINGS_API_KEY,
-      dimensions: config.EMBEDDINGS_DIMENSIONS,
-    });
-  }
-  return new LexicalEmbedder(config.EMBEDDINGS_DIMENSIONS);
-}
 
 function ocrEnvironment(config: Config): NodeJS.ProcessEnv {
   return config.TESSERACT_PATH ? { ...process.env, TESSERACT_PATH: config.TESSERACT_PATH } : process.env;
