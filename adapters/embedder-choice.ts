@@ -13,16 +13,19 @@ export interface AvailableEmbedders {
 
 /**
  * Which embedder a mission's vectors come from, by its cartridge's `search.embedder`: `auto` takes
- * a configured endpoint first, then the local semantic model, then the lexical one; a named one
+ * the process's preferred one (workers/embedder.ts: EMBEDDER); a named one
  * that this process cannot run is a typed error, never a silent substitute, since vectors of two
  * models must not mix in one mission.
  */
 export class EmbedderChoice {
-  constructor(readonly available: AvailableEmbedders) {}
+  /** The embedder `auto` means on this process: by default the endpoint, the local model, lexical. */
+  readonly preferred: Embedder;
 
-  /** The embedder `auto` means on this process. */
-  get preferred(): Embedder {
-    return this.available.openai ?? this.available.local ?? this.available.lexical;
+  constructor(
+    readonly available: AvailableEmbedders,
+    preferred?: Embedder,
+  ) {
+    this.preferred = preferred ?? available.openai ?? available.local ?? available.lexical;
   }
 
   forCartridge(cartridge: Pick<Cartridge, 'search'>): Embedder {

@@ -72,6 +72,7 @@ async function durable(address: string, scratch: string): Promise<number> {
     DATA_DIR: join(scratch, 'durable'),
     MISSIONS_DIR: join(repoRoot, 'missions'),
     LOG_LEVEL: 'silent',
+    EMBEDDER: 'lexical',
   });
   const platform = await startPlatform({ config, temporalAddress: address, logger: silent });
   try {

@@ -48,6 +48,21 @@ const configSchema = z.object({
     .regex(/^[a-z0-9-]+$/)
     .default('missionflow'),
   MAX_UPLOAD_BYTES: wholeNumber(1, Number.MAX_SAFE_INTEGER).default(50 * 1024 * 1024),
+  /**
+   * Which embedder turns chunks and queries into vectors: `auto` is the OpenAI-compatible endpoint
+   * when EMBEDDINGS_URL is set, else the local model when its verified folder is on this machine,
+   * else the lexical one (model-free).
+   */
+  EMBEDDER: z.enum(['auto', 'lexical', 'local', 'openai']).default('auto'),
+  /** The local model, by its id in adapters/models/catalogue.ts. */
+  LOCAL_EMBEDDING_MODEL: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a model id such as all-MiniLM-L6-v2-q8')
+    .default('all-MiniLM-L6-v2-q8'),
+  /** A folder holding the local model's files, used instead of the cache (and never downloaded to). */
+  MISSIONFLOW_MODEL_DIR: z.string().optional(),
+  /** Texts per forward pass of the local model. */
+  LOCAL_EMBEDDING_BATCH_SIZE: wholeNumber(1, 1024).default(16),
   EMBEDDINGS_URL: z.string().url().optional(),
   EMBEDDINGS_MODEL: z.string().optional(),
   EMBEDDINGS_API_KEY: z.string().optional(),
@@ -138,7 +153,11 @@ function requiredTogether(config: Config): Array<{ path: string; message: string
     ['S3_ENDPOINT', 'S3_SECRET_ACCESS_KEY'],
     ['DATABASE_MIGRATION_URL', 'DATABASE_URL'],
   ];
-  return rules
+  const missing = rules
     .filter(([given, needed]) => config[given] !== undefined && config[needed] === undefined)
     .map(([given, needed]) => ({ path: needed, message: `required when ${given} is set` }));
+  if (config.EMBEDDER === 'openai' && config.EMBEDDINGS_URL === undefined) {
+    missing.push({ path: 'EMBEDDINGS_URL', message: 'required when EMBEDDER is openai' });
+  }
+  return missing;
 }

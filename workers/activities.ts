@@ -1,8 +1,7 @@
 import { createDeletionActivities } from '../activities/deletion';
 import { createIngestActivities } from '../activities/ingest';
 import { createVerificationActivities } from '../activities/verification';
-import { EmbedderChoice } from '../adapters/embedder-choice';
-import { LexicalEmbedder, OpenAiEmbedder } from '../adapters/embedders';
+import type { EmbedderChoice } from '../adapters/embedder-choice';
 import { LlmEntityExtractor } from '../adapters/llm-extractor';
 import { findOcrEngine } from '../adapters/ocr/ocr';
 import type { Config } from '../domain/config';
@@ -11,24 +10,6 @@ import type { Metrics } from '../observability/metrics';
 import type { DocumentRecord } from '../stores/relational/documents';
 import type { WorkflowClient } from '@temporalio/client';
 import type { Stores } from './stores';
-
-/** The embedders this process can run (see adapters/embedder-choice.ts for which a mission gets). */
-export function createEmbedders(config: Config): EmbedderChoice {
-  const openai =
-    config.EMBEDDINGS_URL && config.EMBEDDINGS_MODEL
-      ? new OpenAiEmbedder({
-          baseUrl: config.EMBEDDINGS_URL,
-          model: config.EMBEDDINGS_MODEL,
-          apiKey: config.EMBEDDINGS_API_KEY,
-          dimensions: config.EMBEDDINGS_DIMENSIONS,
-        })
-      : null;
-  return new EmbedderChoice({
-    lexical: new LexicalEmbedder(config.EMBEDDINGS_DIMENSIONS),
-    local: null,
-    openai,
-  });
-}
 
 function ocrEnvironment(config: Config): NodeJS.ProcessEnv {
   return config.TESSERACT_PATH ? { ...process.env, TESSERACT_PATH: config.TESSERACT_PATH } : process.env;

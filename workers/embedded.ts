@@ -3,6 +3,7 @@ import type { Config } from '../domain/config';
 import type { Logger } from '../observability/logger';
 import { resolveTemporalCli } from '../temporal/cli';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { fetchEmbeddingModelAtStart } from './embedder';
 import { prepareProcess, runUntilSignalled } from './lifecycle';
 import { startPlatform, type Platform } from './platform';
 import { startRoleProcesses, type RoleProcesses } from './role-processes';
@@ -23,11 +24,14 @@ async function main(): Promise<void> {
   };
   await runUntilSignalled(logger, {
     async start() {
+      // The local embedding model is fetched (once per machine) while the Temporal server starts.
+      const modelFetched = fetchEmbeddingModelAtStart(config, logger);
       let temporalAddress = config.TEMPORAL_ADDRESS;
       if (!temporalAddress) {
         started.devServer = await launchDevServer(config, logger);
         temporalAddress = started.devServer.address;
       }
+      await modelFetched;
       if (config.DATABASE_URL) {
         // A shared database lets every task queue's worker run as its own process.
         started.platform = await startPlatform({

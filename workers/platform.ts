@@ -11,13 +11,14 @@ import type { DocumentStore } from '../stores/relational/documents';
 import { readMissionCartridges } from '../stores/mission-files';
 import type { SqlClient } from '../stores/relational/sql';
 import { ensureNamespace } from '../temporal/namespace';
-import { composeActivities, createEmbedders, reportOcrEngine } from './activities';
+import { composeActivities, reportOcrEngine } from './activities';
 import { startApi } from './api';
+import { createEmbedders } from './embedder';
 import { composeApplication, type Application } from './application';
 import { createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from './ingest';
 import { openStores, type Stores } from './stores';
 
-export { createEmbedders } from './activities';
+export { createEmbedders } from './embedder';
 
 /** What one process runs: the embedded stack runs all of it; the services profile splits it up. */
 export interface PlatformRoles {
@@ -80,7 +81,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     cleanups.push(() => stores.close());
     logger.info({ stores: stores.profile }, 'stores open');
     const metrics = createMetrics();
-    const embedders = createEmbedders(config);
+    const embedders = await createEmbedders(config, logger);
     for (const { cartridge, source } of missionCartridges) {
       const { version, changed } = await stores.cartridges.activate(cartridge, source);
       logger.info({ missionId: cartridge.mission.id, version, changed }, 'mission cartridge loaded');

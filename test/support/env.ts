@@ -35,6 +35,13 @@ export const testEnv = {
   },
 };
 
+/** The local embedding model's folder fetched by the global set-up, or why there is none. */
+export function testEmbeddingModel(): { folder: string } | { unavailable: string } {
+  const folder = process.env.MF_TEST_MODEL_DIR;
+  if (folder) return { folder };
+  return { unavailable: process.env.MF_TEST_MODEL_UNAVAILABLE ?? 'the global set-up did not run' };
+}
+
 export const repoRoot = join(__dirname, '..', '..');
 
 function required(name: string): string {

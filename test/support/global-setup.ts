@@ -2,6 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
+import { defaultEmbeddingModelId } from '../../adapters/models/catalogue';
+import { ensureEmbeddingModel } from '../../adapters/models/fetch';
 import { startScratchDevServer, type DevServer } from '../../temporal/dev-server';
 import { repoRoot } from './env';
 import { startTestServices, stopTestServices } from './services';
@@ -24,6 +26,7 @@ export default async function globalSetup(): Promise<void> {
   const say = (message: string) => process.stderr.write(`[test set-up] ${message}\n`);
   const started = Date.now();
   const servicesStarting = startTestServices(reports, say);
+  const modelFetched = fetchTestEmbeddingModel(say);
   const server = await startScratchDevServer({
     logFile: join(reports, 'temporal-dev-server.log'),
     say,
@@ -55,8 +58,31 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__missionflowServices = services;
   Object.assign(process.env, env);
 
+  await modelFetched;
   process.env.MF_TEST_TEMPORAL_ADDRESS = server.address;
   process.env.MF_TEST_WORKFLOW_BUNDLE = bundlePath;
   process.env.MF_TEST_TEMPORAL_CLI = server.cliPath;
   say(`Temporal dev server at ${server.address}; ready in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/**
+ * The local embedding model, fetched here once per machine (never during a test) into the cache
+ * `npm start` uses; its folder is handed to the tests as MF_TEST_MODEL_DIR, or why it could not be
+ * had as MF_TEST_MODEL_UNAVAILABLE (the tests that need it then skip, saying so). Every stack the
+ * tests start embeds lexically unless a test chooses the model (EMBEDDER=local with
+ * MISSIONFLOW_MODEL_DIR): spawned `npm start` processes inherit EMBEDDER=lexical from here.
+ */
+async function fetchTestEmbeddingModel(say: (message: string) => void): Promise<void> {
+  process.env.EMBEDDER = 'lexical';
+  try {
+    const folder = await ensureEmbeddingModel(defaultEmbeddingModelId, {
+      env: process.env,
+      say,
+    });
+    process.env.MF_TEST_MODEL_DIR = folder;
+    say(`embedding model ${defaultEmbeddingModelId} at ${folder}`);
+  } catch (error) {
+    process.env.MF_TEST_MODEL_UNAVAILABLE = (error as Error).message;
+    say(`${(error as Error).message}: the tests of the local embedding model are skipped`);
+  }
 }

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     MISSIONS_DIR: missionsDir,
     LOG_LEVEL: 'warn',
+    EMBEDDER: 'lexical',
   });
   const platform = await startPlatform({
     config,

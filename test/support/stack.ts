@@ -93,6 +93,8 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     MISSIONS_DIR: join(repoRoot, 'missions'),
     TEMPORAL_NAMESPACE: namespace,
     LOG_LEVEL: 'silent',
+    // Lexical until a test chooses the local model (EMBEDDER=local, MISSIONFLOW_MODEL_DIR).
+    EMBEDDER: 'lexical',
     ...(testProfile === 'services' ? await servicesProfileEnv(namespace, (stop) => stops.push(stop)) : {}),
     ...env,
   });

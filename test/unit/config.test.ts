@@ -25,6 +25,9 @@ it('gives the embedded-profile defaults for an empty environment', () => {
     TEMPORAL_HEADLESS: 'false',
     TASK_QUEUE_PREFIX: 'missionflow',
     MAX_UPLOAD_BYTES: 50 * 1024 * 1024,
+    EMBEDDER: 'auto',
+    LOCAL_EMBEDDING_MODEL: 'all-MiniLM-L6-v2-q8',
+    LOCAL_EMBEDDING_BATCH_SIZE: 16,
     EMBEDDINGS_DIMENSIONS: 384,
     LANE_CONCURRENCY: { fast: 8, standard: 4, deep: 2, ocr: 1 },
     LANES: ['fast', 'standard', 'deep', 'ocr'],
@@ -157,6 +160,21 @@ it('accepts an embeddings endpoint with its model and key', () => {
     EMBEDDINGS_MODEL: 'text-embedding-3-small',
     EMBEDDINGS_API_KEY: 'secret',
   });
+});
+
+it('chooses the embedder by EMBEDDER, and openai needs its endpoint', () => {
+  expect(loadConfig({ EMBEDDER: 'lexical' }).EMBEDDER).toBe('lexical');
+  expect(loadConfig({ EMBEDDER: 'local', MISSIONFLOW_MODEL_DIR: '/models/minilm' })).toMatchObject({
+    EMBEDDER: 'local',
+    MISSIONFLOW_MODEL_DIR: '/models/minilm',
+  });
+  expect(refusal({ EMBEDDER: 'openai' }).errors).toEqual([
+    { path: 'EMBEDDINGS_URL', message: 'required when EMBEDDER is openai' },
+  ]);
+  expect(refusal({ EMBEDDER: 'semantic' }).errors).toEqual([expect.objectContaining({ path: 'EMBEDDER' })]);
+  expect(refusal({ LOCAL_EMBEDDING_MODEL: '../elsewhere' }).errors).toEqual([
+    expect.objectContaining({ path: 'LOCAL_EMBEDDING_MODEL' }),
+  ]);
 });
 
 it.each([
