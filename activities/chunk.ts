@@ -24,7 +24,8 @@ export function createChunkActivities(context: IngestContext) {
         const chunks = chunkBlocks(parsed.blocks, cartridge.chunking);
         await chunkStore.insertChunks(input.missionId, input.documentId, document.contentVersion, chunks, {
           language: cartridge.search.language,
-          title: parsed.title ?? null,
+          // Both the content's title and the one given at intake weigh as title text in search.
+          title: titleText(parsed.title, document.title),
         });
         return { chunkCount: chunks.length };
       });
@@ -73,4 +74,10 @@ export function createChunkActivities(context: IngestContext) {
       });
     },
   };
+}
+
+/** The distinct titles of a document, as one text (null when it has none). */
+function titleText(...titles: Array<string | null>): string | null {
+  const distinct = [...new Set(titles.filter((title): title is string => Boolean(title)))];
+  return distinct.length > 0 ? distinct.join(' \u2014 ') : null;
 }

@@ -1,4 +1,4 @@
-import { laneTaskQueue } from '../domain/lanes';
+import { embeddingTaskQueue, laneTaskQueue } from '../domain/lanes';
 import type { Cartridge } from '../domain/cartridge';
 import type { IngestInput } from '../domain/documents';
 import { MissionflowError } from '../domain/errors';
@@ -13,6 +13,8 @@ export interface ClassifyResult {
   documentClass: string;
   lane: string;
   taskQueue: string;
+  /** Where the embed step runs (domain/lanes.ts). */
+  embedTaskQueue: string;
   rule: string | null;
   /** Pages of a PDF (null otherwise, or when the PDF could not be read): the deep lane splits by it. */
   pageCount?: number | null;
@@ -68,6 +70,7 @@ export function createClassifyActivities(context: IngestContext) {
           ...decision,
           pageCount: opening.pageCount,
           taskQueue: laneTaskQueue(decision.lane, deps.taskQueuePrefix),
+          embedTaskQueue: embeddingTaskQueue(deps.taskQueuePrefix),
         };
       });
     },
@@ -92,7 +95,11 @@ export function createClassifyActivities(context: IngestContext) {
           confidence: document.classConfidence ?? cartridge.routing.defaultConfidence,
         };
         await deps.documents.recordRouting(input.missionId, input.documentId, decision);
-        return { ...decision, taskQueue: laneTaskQueue('ocr', deps.taskQueuePrefix) };
+        return {
+          ...decision,
+          taskQueue: laneTaskQueue('ocr', deps.taskQueuePrefix),
+          embedTaskQueue: embeddingTaskQueue(deps.taskQueuePrefix),
+        };
       });
     },
   };

@@ -38,7 +38,8 @@ export function createParseActivities(context: IngestContext) {
         }
         const parsed: ParsedDocument = {
           ...outcome.document,
-          title: document.title ?? outcome.document.title,
+          // The content's own title (an HTML <title>) before the one given at intake (perhaps a file name).
+          title: outcome.document.title ?? document.title,
         };
         await deps.documents.recordEncoding(input.missionId, input.documentId, outcome.encoding);
         return storeParsed(input, parsed, { encoding: outcome.encoding });
@@ -67,7 +68,7 @@ export function createParseActivities(context: IngestContext) {
           .map((block) => ({ kind: 'paragraph' as const, text: normaliseText(block.text) }))
           .filter((block) => block.text.length > 0);
         if (blocks.length === 0) throw new MissionflowError('no_text', 'OCR found no text in the document');
-        const parsed: ParsedDocument = { title: document.title ?? read.title, blocks };
+        const parsed: ParsedDocument = { title: read.title ?? document.title, blocks };
         return storeParsed(input, parsed, { pages: read.pageCount, truncated: read.truncated });
       });
     },

@@ -64,7 +64,7 @@ export function createSectionActivities(context: IngestContext) {
         const blocks = texts.flatMap((text) => text.blocks);
         if (blocks.length === 0)
           return { parsedKey: '', blocks: 0, characters: 0, encoding: null, needsOcr: true };
-        const parsed: ParsedDocument = { title: document.title ?? texts[0]?.title ?? null, blocks };
+        const parsed: ParsedDocument = { title: texts[0]?.title ?? document.title, blocks };
         return storeParsed(input, parsed, { pages: document.pageCount ?? undefined });
       });
     },

@@ -75,6 +75,8 @@ const configSchema = z.object({
   /** The OCR lane's tesseract, when it is not on PATH. */
   TESSERACT_PATH: z.string().optional(),
   EMBEDDINGS_BATCH_SIZE: wholeNumber(1, 2048).default(64),
+  /** Embed steps one worker of the embedding task queue runs at once (a model uses every core). */
+  EMBED_CONCURRENCY: wholeNumber(1, 64).default(2),
   /** An OpenAI-compatible chat endpoint for the optional language-model extractor (off when unset). */
   LLM_URL: z.string().url().optional(),
   LLM_MODEL: z.string().optional(),

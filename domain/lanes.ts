@@ -27,6 +27,15 @@ export function laneTaskQueue(lane: string, prefix = 'missionflow'): string {
 }
 
 /**
+ * Embedding has a task queue of its own, whatever the lane: it is the dominant cost of ingest with a
+ * semantic model, so its concurrency is set apart (EMBED_CONCURRENCY) and neither starves the lanes'
+ * other steps nor is blocked by them.
+ */
+export function embeddingTaskQueue(prefix = 'missionflow'): string {
+  return `${prefix}-embed`;
+}
+
+/**
  * LANE_CONCURRENCY: either one number for every lane (`4`), or per-lane settings over the defaults
  * (`fast=16,deep=1`). Returns the setting for every known lane, or the problem with the text.
  */

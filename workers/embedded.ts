@@ -38,7 +38,7 @@ async function main(): Promise<void> {
           config,
           temporalAddress,
           logger,
-          roles: { api: true, workflowWorker: false, lanes: [] },
+          roles: { api: true, workflowWorker: false, lanes: [], embedding: false },
         });
         started.workers = startRoleProcesses({ temporalAddress, logger, lanes: config.LANES });
       } else {

@@ -1,7 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { knownLanes, laneTaskQueue, type LaneName } from '../domain/lanes';
+import { embeddingTaskQueue, knownLanes, laneTaskQueue, type LaneName } from '../domain/lanes';
 
 export interface IngestWorkerOptions {
   connection: NativeConnection;
@@ -11,6 +11,8 @@ export interface IngestWorkerOptions {
   activities: Record<string, (...args: never[]) => Promise<unknown>>;
   /** Activities one worker of each lane runs at once. */
   laneConcurrency: Readonly<Record<LaneName, number>>;
+  /** Embedding activities one worker of the embedding queue runs at once (EMBED_CONCURRENCY's default). */
+  embedConcurrency?: number;
   /** A prebuilt workflow bundle (tests and benchmarks bundle once); otherwise bundled at start. */
   workflowBundlePath?: string;
 }
@@ -57,6 +59,19 @@ export function createLaneWorkers(
       }),
     ),
   );
+}
+
+/** The embedding task queue's worker (domain/lanes.ts: embeddingTaskQueue), with its own concurrency. */
+export function createEmbeddingWorker(options: IngestWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: embeddingTaskQueue(options.taskQueuePrefix),
+    activities: options.activities,
+    maxConcurrentActivityTaskExecutions: options.embedConcurrency ?? 2,
+    shutdownGraceTime: '10s',
+    shutdownForceTime: '30s',
+  });
 }
 
 /**

@@ -15,7 +15,7 @@ import { composeActivities, reportOcrEngine } from './activities';
 import { startApi } from './api';
 import { createEmbedders } from './embedder';
 import { composeApplication, type Application } from './application';
-import { createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from './ingest';
+import { createEmbeddingWorker, createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from './ingest';
 import { openStores, type Stores } from './stores';
 
 export { createEmbedders } from './embedder';
@@ -27,11 +27,13 @@ export interface PlatformRoles {
   workflowWorker: boolean;
   /** Lanes whose activity workers run here. */
   lanes: readonly LaneName[];
+  /** The embedding task queue's worker (domain/lanes.ts: embeddingTaskQueue). */
+  embedding: boolean;
 }
 
 /** Everything in one process: the API, the workflow worker, and the workers of the LANES setting. */
 export function allRoles(config: Config): PlatformRoles {
-  return { api: true, workflowWorker: true, lanes: config.LANES };
+  return { api: true, workflowWorker: true, lanes: config.LANES, embedding: true };
 }
 
 export interface PlatformOptions {
@@ -166,11 +168,13 @@ async function startWorkers(
     taskQueuePrefix: config.TASK_QUEUE_PREFIX,
     activities,
     laneConcurrency: config.LANE_CONCURRENCY,
+    embedConcurrency: config.EMBED_CONCURRENCY,
     workflowBundlePath: options.workflowBundlePath,
   };
   const workers: Worker[] = [
     ...(roles.workflowWorker ? [await createWorkflowWorker(workerOptions)] : []),
     ...(await createLaneWorkers(workerOptions, roles.lanes)),
+    ...(roles.embedding ? [await createEmbeddingWorker(workerOptions)] : []),
   ];
   const running = workers.map((worker) => worker.run());
   cleanups.push(async () => {

@@ -20,7 +20,7 @@ export function startRoleProcesses(options: {
   lanes: readonly LaneName[];
   env?: NodeJS.ProcessEnv;
 }): RoleProcesses {
-  const roles = [['workflows'], ...options.lanes.map((lane) => ['lane', lane])];
+  const roles = [['workflows'], ['embed'], ...options.lanes.map((lane) => ['lane', lane])];
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   const launch = (args: string[]) => {

@@ -2,22 +2,24 @@ import { isKnownLane, knownLanes } from '../domain/lanes';
 import { prepareProcess, runUntilSignalled } from './lifecycle';
 import { startPlatform, type Platform, type PlatformRoles } from './platform';
 
-const usage = 'usage: node dist/workers/run.js api | workflows | lane <lane>';
+const usage = 'usage: node dist/workers/run.js api | workflows | lane <lane> | embed';
 
 /**
- * One process of the services profile, for one role: the HTTP API, the workflow worker, or the
- * activity worker of one lane (each lane a task queue, so lanes scale and fail independently).
+ * One process of the services profile, for one role: the HTTP API, the workflow worker, the
+ * embedding worker, or the activity worker of one lane (each lane a task queue, so lanes scale and fail independently).
  * Needs TEMPORAL_ADDRESS and a shared database (DATABASE_URL): PGlite belongs to one process.
  */
 export function rolesFromArguments(args: readonly string[]): PlatformRoles {
   const [role, lane] = args;
-  if (role === 'api' && args.length === 1) return { api: true, workflowWorker: false, lanes: [] };
-  if (role === 'workflows' && args.length === 1) return { api: false, workflowWorker: true, lanes: [] };
+  const none = { api: false, workflowWorker: false, lanes: [], embedding: false };
+  if (role === 'api' && args.length === 1) return { ...none, api: true };
+  if (role === 'workflows' && args.length === 1) return { ...none, workflowWorker: true };
+  if (role === 'embed' && args.length === 1) return { ...none, embedding: true };
   if (role === 'lane' && args.length === 2 && lane !== undefined) {
     if (!isKnownLane(lane)) {
       throw new Error(`unknown lane '${lane}'; known lanes: ${knownLanes.join(', ')}`);
     }
-    return { api: false, workflowWorker: false, lanes: [lane] };
+    return { ...none, lanes: [lane] };
   }
   throw new Error(usage);
 }

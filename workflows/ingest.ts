@@ -34,6 +34,7 @@ class IngestRun {
   private readonly review: ReviewStep;
   /** The lane's activities: set by classification, moved once more if a scan goes to ocr. */
   private steps: LaneActivities | null = null;
+  private embeddingSteps: LaneActivities | null = null;
   private documentClass = '';
 
   constructor(private readonly input: IngestInput) {
@@ -51,7 +52,7 @@ class IngestRun {
       const parsed = await this.parse(routing);
       const scanned = await this.step('pii', () => this.lane().scanPii(input, parsed.parsedKey));
       await this.step('chunk', () => this.lane().chunkDocument(input, scanned.parsedKey));
-      await this.step('embed', () => this.lane().embedChunks(input));
+      await this.step('embed', () => this.embedding().embedChunks(input));
       const assessed = await this.step('extract', () => this.lane().assessEntities(input));
       const reviewed = await this.reviewIfNeeded(scanned, assessed.score);
       if (reviewed.rejected) {
@@ -81,11 +82,18 @@ class IngestRun {
     return this.steps;
   }
 
+  /** The embedding task queue's activities (domain/lanes.ts: embeddingTaskQueue). */
+  private embedding(): LaneActivities {
+    if (!this.embeddingSteps) throw new Error('no embedding queue before classification');
+    return this.embeddingSteps;
+  }
+
   /** The lane's activities, moved to a new lane (classification, or a scan moving to ocr). */
   private enterLane(routing: ClassifyResult): void {
     this.progress.lane = routing.lane;
     showRun({ documentClass: routing.documentClass, lane: routing.lane });
     this.steps = laneActivities(routing.taskQueue);
+    this.embeddingSteps = laneActivities(routing.embedTaskQueue);
   }
 
   /** Parse: a long PDF on the deep lane in sections, in parallel; a scan or image by OCR. */

@@ -54,7 +54,7 @@ it('runs the workflow worker and each lane worker as processes of their own, and
   const pid = stack.process.pid as number;
   await until(async () => (await workerProcesses(pid)).size === 5, 60_000, 'five worker processes');
   const roles = [...(await workerProcesses(pid)).values()].map((cmd) => cmd.split('run.js ')[1]).sort();
-  expect(roles).toEqual(['lane deep', 'lane fast', 'lane ocr', 'lane standard', 'workflows']);
+  expect(roles).toEqual(['embed', 'lane deep', 'lane fast', 'lane ocr', 'lane standard', 'workflows']);
 
   await until(
     async () => (await request(stack.baseUrl, 'GET', '/health/ready')).status === 200,

@@ -30,12 +30,17 @@ afterAll(async () => {
 
 const needsOcr = async () => ({ parsedKey: '', blocks: 0, characters: 0, encoding: null, needsOcr: true });
 
-/** Every call either local (on the workflow worker) or on `lane`'s task queue. */
+/**
+ * Every call either local (on the workflow worker), on the embedding task queue (embedChunks,
+ * whatever the lane), or on `lane`'s task queue.
+ */
 function expectLanes(run: Run, lanes: Record<string, string>, fallback: string) {
   for (const call of run.calls()) {
     const expected = localActivities.includes(call.name)
       ? { local: true, taskQueue: harness.workflowQueue }
-      : { local: false, taskQueue: harness.lane(lanes[call.name] ?? fallback) };
+      : call.name === 'embedChunks'
+        ? { local: false, taskQueue: harness.embedQueue }
+        : { local: false, taskQueue: harness.lane(lanes[call.name] ?? fallback) };
     expect({ name: call.name, local: call.local, taskQueue: call.taskQueue }).toEqual({
       name: call.name,
       ...expected,
@@ -170,6 +175,7 @@ it('sections: a long PDF on the deep lane is read in bounded parallel sections, 
       documentClass: 'report',
       lane: 'deep',
       taskQueue: harness.lane('deep'),
+      embedTaskQueue: harness.embedQueue,
       rule: 'long-pdf',
       pageCount,
     }),
@@ -213,6 +219,7 @@ it('sections: a deep-lane PDF of one section is parsed whole', async () => {
       documentClass: 'report',
       lane: 'deep',
       taskQueue: harness.lane('deep'),
+      embedTaskQueue: harness.embedQueue,
       rule: 'long-pdf',
       pageCount: sectionLimits.pagesPerSection,
     }),

@@ -2,7 +2,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { defaultLaneConcurrency } from '../../domain/lanes';
 import { ingestWorkflowId, type IngestInput } from '../../domain/documents';
-import { createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from '../../workers/ingest';
+import {
+  createEmbeddingWorker,
+  createLaneWorkers,
+  createWorkflowWorker,
+  workflowTaskQueue,
+} from '../../workers/ingest';
 import { decideReviewUpdate } from '../../workflows/ingest-messages';
 import { testEnv } from '../support/env';
 import { openInProcessPipeline } from '../support/pipeline';
@@ -44,7 +49,11 @@ async function servedPipeline(name: string, cartridge: Record<string, unknown>) 
     laneConcurrency: defaultLaneConcurrency,
     workflowBundlePath: testEnv.workflowBundlePath,
   };
-  const workers: Worker[] = [await createWorkflowWorker(options), ...(await createLaneWorkers(options))];
+  const workers: Worker[] = [
+    await createWorkflowWorker(options),
+    ...(await createLaneWorkers(options)),
+    await createEmbeddingWorker(options),
+  ];
   const running = workers.map((worker) => worker.run());
   return {
     pipeline,

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { IngestActivities } from '../../activities/ingest';
 import type { ReviewPlan, VerificationActivities } from '../../activities/verification';
-import { laneTaskQueue } from '../../domain/lanes';
+import { embeddingTaskQueue, laneTaskQueue } from '../../domain/lanes';
 import { countPii } from '../../domain/pii';
 import { verificationTaskId, type ReviewReason } from '../../domain/verification';
 
@@ -45,6 +45,7 @@ export function cannedStubs(taskQueuePrefix: string): Stubs {
       documentClass: 'note',
       lane: 'fast',
       taskQueue: laneTaskQueue('fast', taskQueuePrefix),
+      embedTaskQueue: embeddingTaskQueue(taskQueuePrefix),
       rule: 'short-text',
       pageCount: null,
     }),
@@ -52,6 +53,7 @@ export function cannedStubs(taskQueuePrefix: string): Stubs {
       documentClass: 'note',
       lane: 'ocr',
       taskQueue: laneTaskQueue('ocr', taskQueuePrefix),
+      embedTaskQueue: embeddingTaskQueue(taskQueuePrefix),
       rule: 'needs-ocr',
     }),
     parseDocument: async () => ({

@@ -5,11 +5,16 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { ReviewPlan } from '../../activities/verification';
 import { ingestWorkflowId, type IngestInput } from '../../domain/documents';
-import { defaultLaneConcurrency, laneTaskQueue } from '../../domain/lanes';
+import { defaultLaneConcurrency, embeddingTaskQueue, laneTaskQueue } from '../../domain/lanes';
 import { DocumentClassKey, IngestStatusKey, LaneKey } from '../../domain/search-attributes';
 import { sectionLimits } from '../../domain/sections';
 import { verificationTaskId, type ReviewDecision } from '../../domain/verification';
-import { createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from '../../workers/ingest';
+import {
+  createEmbeddingWorker,
+  createLaneWorkers,
+  createWorkflowWorker,
+  workflowTaskQueue,
+} from '../../workers/ingest';
 import type { ingestDocument } from '../../workflows/ingest';
 import { decideReviewUpdate, progressQuery } from '../../workflows/ingest-messages';
 import { testEnv } from './env';
@@ -31,6 +36,8 @@ export interface WorkflowHarness {
   stubs: StubbedActivities;
   /** The task queue of a lane's workers. */
   lane(name: string): string;
+  /** The embedding task queue of this harness. */
+  embedQueue: string;
   /** The workflow worker's task queue, where local activities run too. */
   workflowQueue: string;
   /** Starts a run of a new document whose activities answer from `script`, else the canned stubs. */
@@ -69,9 +76,14 @@ export async function openWorkflowHarness(): Promise<WorkflowHarness> {
       activities: stubs.activities(),
       // The deep lane's workers may run every section a run schedules: the bound under test is the run's.
       laneConcurrency: { ...defaultLaneConcurrency, deep: 2 * sectionLimits.inFlight },
+      embedConcurrency: 2,
       workflowBundlePath: testEnv.workflowBundlePath,
     };
-    workers.push(await createWorkflowWorker(options), ...(await createLaneWorkers(options)));
+    workers.push(
+      await createWorkflowWorker(options),
+      ...(await createLaneWorkers(options)),
+      await createEmbeddingWorker(options),
+    );
     const running = workers.map((worker) => worker.run());
     const workflowQueue = workflowTaskQueue(prefix);
 
@@ -79,6 +91,7 @@ export async function openWorkflowHarness(): Promise<WorkflowHarness> {
       env,
       stubs,
       lane: (name) => laneTaskQueue(name, prefix),
+      embedQueue: embeddingTaskQueue(prefix),
       workflowQueue,
       async startRun(script = {}, given = {}) {
         const input: IngestInput = {

@@ -32,6 +32,7 @@ it('gives the embedded-profile defaults for an empty environment', () => {
     LANE_CONCURRENCY: { fast: 8, standard: 4, deep: 2, ocr: 1 },
     LANES: ['fast', 'standard', 'deep', 'ocr'],
     EMBEDDINGS_BATCH_SIZE: 64,
+    EMBED_CONCURRENCY: 2,
     DATABASE_POOL_SIZE: 10,
     SEARCH_CACHE_TTL_SECONDS: 300,
     REDIS_KEY_PREFIX: '',

@@ -293,13 +293,15 @@ function ruleViolations(compose: ComposeFile, uses: VariableUse[]): string[] {
     if (!usedVolumes.has(volume)) problems.push(`volume ${volume} is declared but no service uses it`);
   }
 
-  // missionflow's processes: one API, the workflow worker, a worker for every known lane and no other.
+  // missionflow's processes: one API, the workflow worker, the embedding worker, a worker for every
+  // known lane and no other.
   const roles = Object.entries(services)
     .map(([name, service]) => ({ name, service, role: missionflowRole(service) }))
     .filter((entry): entry is { name: string; service: Service; role: string[] } => entry.role !== null);
   const count = (wanted: string) => roles.filter(({ role }) => role.join(' ') === wanted).length;
   if (count('api') !== 1) problems.push(`${count('api')} services run the API; expected 1`);
   if (count('workflows') < 1) problems.push('no service runs the workflow worker');
+  if (count('embed') < 1) problems.push('no service runs the embedding worker');
   for (const lane of knownLanes) {
     if (count(`lane ${lane}`) < 1) problems.push(`no worker for lane ${lane}`);
   }
@@ -307,7 +309,7 @@ function ruleViolations(compose: ComposeFile, uses: VariableUse[]): string[] {
     const [kind, lane] = role;
     if (kind === 'lane' && !(knownLanes as readonly string[]).includes(lane ?? '')) {
       problems.push(`${name}: a worker for lane ${lane}, which domain/lanes.ts does not know`);
-    } else if (kind !== 'api' && kind !== 'workflows' && kind !== 'lane') {
+    } else if (kind !== 'api' && kind !== 'workflows' && kind !== 'embed' && kind !== 'lane') {
       problems.push(`${name}: runs run.js ${role.join(' ')}, which is no process missionflow has`);
     }
   }
