@@ -60,8 +60,10 @@ export interface Settlement {
 
 /**
  * Polls the document list until every submitted document has settled, saying how far it got every
- * ten seconds. Gives up when nothing has changed for `stallSeconds`, rather than hang for ever on
- * a run that will never end.
+ * ten seconds. Gives up when nothing has moved for `stallSeconds`, rather than hang for ever on a
+ * run that will never end. Documents advance together, step by step (each lane serves its queue in
+ * order), so few settle before most are nearly done: progress is also read from the pipeline steps
+ * completed, which the API's Prometheus metrics count.
  */
 export async function waitUntilSettled(
   apiBase: string,
@@ -69,21 +71,24 @@ export async function waitUntilSettled(
   stallSeconds: number,
   say: Say,
 ): Promise<Settlement> {
-  let settledBefore = -1;
+  let progressBefore = '';
   let lastChange = Date.now();
   let lastReport = Date.now();
   for (;;) {
     const states = await listStates(apiBase, documentIds);
     const settled = [...states.values()].filter((state) => settledStatuses.has(state.status)).length;
     if (settled === documentIds.size) return { states, unsettled: [] };
-    if (settled !== settledBefore) {
-      settledBefore = settled;
+    const steps = await stepsCompleted(apiBase);
+    if (`${settled}/${steps}` !== progressBefore) {
+      progressBefore = `${settled}/${steps}`;
       lastChange = Date.now();
     }
     if (Date.now() - lastReport >= 10_000) {
       lastReport = Date.now();
       const indexed = [...states.values()].filter((state) => state.status === 'indexed').length;
-      say(`ingest: ${settled}/${documentIds.size} settled (${indexed} indexed)`);
+      say(
+        `ingest: ${settled}/${documentIds.size} settled (${indexed} indexed), ${steps} pipeline steps done`,
+      );
     }
     if (Date.now() - lastChange > stallSeconds * 1000) {
       const unsettled = [...documentIds].filter((id) => !settledStatuses.has(states.get(id)?.status ?? ''));
@@ -91,6 +96,19 @@ export async function waitUntilSettled(
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+/** Pipeline steps finished so far: the sum of the step-duration histogram's counts. */
+async function stepsCompleted(apiBase: string): Promise<number> {
+  const response = await fetch(`${apiBase}/metrics`);
+  if (!response.ok) return 0;
+  let total = 0;
+  for (const match of (await response.text()).matchAll(
+    /^missionflow_step_duration_seconds_count\{[^}]*\} (\d+)/gm,
+  )) {
+    total += Number(match[1]);
+  }
+  return total;
 }
 
 async function listStates(
