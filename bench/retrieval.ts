@@ -1,0 +1,196 @@
+/**
+ * Retrieval quality on a real corpus: the PostgreSQL 15 manual (Debian's postgresql-doc-15) is
+ * ingested through the HTTP API of an in-process platform, then two question sets (one in the
+ * manual's words, one in a user's) are asked through the search API, once per search configuration.
+ * Prints hit@1, hit@5 and MRR@10 at page level for each configuration and for a BM25 reference
+ * computed here over whole pages, plus ingest throughput and search latency.
+ *
+ * `npm run bench:retrieval`. Environment: BENCH_PAGES (ingest fewer pages, always keeping every page
+ * a question names), BENCH_CONCURRENCY (uploads in flight, 8), BENCH_REPORT (write a JSON report
+ * there), BENCH_STALL_SECONDS (give up waiting when no document settles for so long, 300); every
+ * other variable (EMBEDDER, EMBEDDINGS_URL, LANE_CONCURRENCY...) reaches the platform's config.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../domain/config';
+import { createLogger } from '../observability/logger';
+import { startScratchDevServer } from '../temporal/dev-server';
+import { startPlatform } from '../workers/platform';
+import { Bm25Index } from './retrieval/bm25';
+import { acquireCorpus, type Corpus } from './retrieval/corpus';
+import { evaluateApiConfiguration, evaluateBm25 } from './retrieval/evaluation';
+import { submitPages, waitUntilSettled } from './retrieval/ingest-client';
+import { pageText, type PageText } from './retrieval/page-text';
+import { loadQuestionSets, referencedPages, selectPages, type QuestionSet } from './retrieval/questions';
+import {
+  formatIngest,
+  formatTable,
+  mergeOutcomes,
+  writeReport,
+  type RetrievalReport,
+} from './retrieval/report';
+import { SearchClient, searchConfigurations } from './retrieval/search-client';
+
+const repoRoot = join(__dirname, '..', '..');
+const say = (message: string) => process.stdout.write(`${message}\n`);
+
+function wholeNumberFromEnv(name: string, fallback: number | undefined): number | undefined {
+  const text = process.env[name]?.trim();
+  if (!text) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`${name} must be a whole number above 0`);
+  return Number(text);
+}
+
+const pageLimit = wholeNumberFromEnv('BENCH_PAGES', undefined);
+const concurrency = wholeNumberFromEnv('BENCH_CONCURRENCY', 8) as number;
+const stallSeconds = wholeNumberFromEnv('BENCH_STALL_SECONDS', 300) as number;
+const reportPath = process.env.BENCH_REPORT?.trim() || null;
+
+async function readPages(corpus: Corpus, pages: readonly string[]): Promise<Map<string, PageText>> {
+  const texts = new Map<string, PageText>();
+  for (const page of pages) texts.set(page, pageText(await readFile(join(corpus.dir, page), 'utf8')));
+  return texts;
+}
+
+async function ingest(apiBase: string, corpus: Corpus, pages: string[], texts: Map<string, PageText>) {
+  say(`ingest: ${pages.length} pages, ${concurrency} uploads in flight`);
+  const started = performance.now();
+  const submission = await submitPages(apiBase, corpus.dir, pages, concurrency);
+  const ids = new Set(submission.pageByDocument.keys());
+  const settlement = await waitUntilSettled(apiBase, ids, stallSeconds, say);
+  const seconds = (performance.now() - started) / 1000;
+  const pageOf = (documentId: string) => submission.pageByDocument.get(documentId) ?? `unknown:${documentId}`;
+  let indexed = 0;
+  let chunks = 0;
+  const notIndexed: RetrievalReport['ingest']['notIndexed'] = [];
+  const tinyPages: string[] = [];
+  for (const id of ids) {
+    const state = settlement.states.get(id);
+    if (state?.status !== 'indexed') {
+      notIndexed.push({ page: pageOf(id), status: state?.status ?? 'missing', error: state?.error ?? null });
+      continue;
+    }
+    indexed++;
+    chunks += state.chunkCount ?? 0;
+    const text = texts.get(pageOf(id))?.text ?? '';
+    if ((state.chunkCount ?? 0) <= 1 && text.length < 600) tinyPages.push(pageOf(id));
+  }
+  const figures: RetrievalReport['ingest'] = {
+    submitted: pages.length,
+    indexed,
+    notIndexed,
+    refused: submission.refused,
+    duplicates: submission.duplicates,
+    chunks,
+    seconds,
+    documentsPerSecond: indexed / seconds,
+    chunksPerSecond: chunks / seconds,
+    tinyPages: tinyPages.sort(),
+  };
+  return { figures, pageOf };
+}
+
+async function search(
+  apiBase: string,
+  sets: QuestionSet[],
+  pageOf: (id: string) => string,
+  texts: Map<string, PageText>,
+) {
+  const groupByDocument = await SearchClient.probeGroupBy(apiBase);
+  say(
+    `search: groupBy "document" ${groupByDocument ? 'supported' : 'not supported; chunk results deduplicated'}`,
+  );
+  const client = new SearchClient(apiBase, groupByDocument);
+  const evaluated = [];
+  for (const configuration of searchConfigurations) {
+    say(`search: ${configuration.name}`);
+    evaluated.push(await evaluateApiConfiguration(client, configuration, sets, pageOf));
+  }
+  const index = new Bm25Index([...texts].map(([page, { title, text }]) => ({ id: page, title, text })));
+  evaluated.push(await evaluateBm25(index, sets));
+  return {
+    groupByDocument,
+    configurations: evaluated.map((entry) => entry.result),
+    questions: mergeOutcomes(
+      evaluated.map((entry) => ({ name: entry.result.name, outcomes: entry.outcomes })),
+    ),
+  };
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const corpus = await acquireCorpus(process.env, say);
+  const sets = await loadQuestionSets(join(repoRoot, 'bench', 'retrieval'), corpus.pages);
+  const pages = selectPages(corpus.pages, referencedPages(sets), pageLimit);
+  const texts = await readPages(corpus, pages);
+  say(
+    `corpus: ${corpus.pages.length} pages of postgresql-doc-15 ${corpus.version}; ingesting ${pages.length}`,
+  );
+
+  const scratch = await mkdtemp(join(tmpdir(), 'mf-bench-retrieval-'));
+  const server = await startScratchDevServer({
+    dbFilename: join(scratch, 'temporal.db'),
+    logFile: join(scratch, 'temporal.log'),
+    say,
+  });
+  try {
+    const config = loadConfig({
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: join(scratch, 'data'),
+      MISSIONS_DIR: join(repoRoot, 'missions'),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      // Every question is asked once per configuration: a cached answer would only hide latency.
+      SEARCH_CACHE_TTL_SECONDS: '0',
+    });
+    const platform = await startPlatform({
+      config,
+      temporalAddress: server.address,
+      logger: createLogger(config.LOG_LEVEL),
+    });
+    try {
+      const apiBase = `http://127.0.0.1:${platform.apiPort}`;
+      const { figures, pageOf } = await ingest(apiBase, corpus, pages, texts);
+      say(formatIngest(figures));
+      const searched = await search(apiBase, sets, pageOf, texts);
+      const report: RetrievalReport = {
+        startedAt: startedAt.toISOString(),
+        durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+        corpus: {
+          package: 'postgresql-doc-15',
+          version: corpus.version,
+          sha256: corpus.sha256,
+          pagesInCorpus: corpus.pages.length,
+          pagesIngested: pages.length,
+        },
+        api: {
+          groupByDocument: searched.groupByDocument,
+          embedder: process.env.EMBEDDER ?? config.EMBEDDINGS_MODEL ?? 'default',
+        },
+        ingest: figures,
+        configurations: searched.configurations,
+        questions: searched.questions,
+      };
+      say(formatTable(report, sets));
+      say(`\nrun took ${report.durationSeconds.toFixed(0)} s`);
+      if (reportPath) {
+        await writeReport(reportPath, report);
+        say(`report written to ${reportPath}`);
+      }
+    } finally {
+      await platform.stop();
+    }
+  } finally {
+    await server.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
+  process.exit(1);
+});
