@@ -1,3 +1,4 @@
+import type { Embedder } from '../adapters/embedders';
 import { chunkBlocks } from '../domain/chunking';
 import type { IngestInput } from '../domain/documents';
 import type { IngestContext } from './ingest-context';
@@ -8,6 +9,8 @@ export interface ChunkResult {
 }
 export interface EmbedResult {
   vectorCount: number;
+  /** Chunks whose vector was copied from a chunk with the same text (not embedded again). */
+  reusedCount: number;
   model: string;
 }
 
@@ -36,44 +39,65 @@ export function createChunkActivities(context: IngestContext) {
         const { document, cartridge } = await loadRun(input);
         const embedder = deps.embedders.forCartridge(cartridge);
         let vectorCount = 0;
+        let reusedCount = 0;
         for (;;) {
-          const batch = await chunkStore.chunksToEmbed(
+          const pending = await chunkStore.chunksToEmbed(
             input.missionId,
             input.documentId,
             document.contentVersion,
             embedder.model,
             deps.embedBatchSize,
           );
-          if (batch.length === 0) break;
-          // The step already heartbeats; the signal aborts the request if the activity is cancelled.
-          const vectorsOut = await embedder.embed(
-            batch.map((chunk) => (chunk.heading ? `${chunk.heading}\n${chunk.text}` : chunk.text)),
-            cancellationSignal(),
+          if (pending.length === 0) break;
+          // Text the mission already has a vector for, from this model, is not embedded again.
+          const reused = new Set(
+            (await vectors.reuseByContent?.(
+              input.missionId,
+              embedder.model,
+              pending.map((chunk) => chunk.chunkId),
+            )) ?? [],
           );
-          await vectors.upsert(
-            input.missionId,
-            embedder.model,
-            batch.map((chunk, i) => ({
-              chunkId: chunk.chunkId,
-              documentId: input.documentId,
-              contentVersion: document.contentVersion,
-              chunkIndex: chunk.chunkIndex,
-              vector: vectorsOut[i] ?? [],
-            })),
-          );
-          // Only after the vectors are stored: a crash in between re-sends this batch, never skips it.
-          await chunkStore.markEmbedded(
-            input.missionId,
-            batch.map((chunk) => chunk.chunkId),
-            embedder.model,
-          );
-          vectorCount += batch.length;
+          reusedCount += reused.size;
+          const batch = pending.filter((chunk) => !reused.has(chunk.chunkId));
+          if (batch.length > 0) await embedBatch(embedder, input, document.contentVersion, batch);
+          vectorCount += pending.length;
           heartbeat({ vectorCount });
         }
-        return { vectorCount, model: embedder.model };
+        return { vectorCount, reusedCount, model: embedder.model };
       });
     },
   };
+
+  /** Embeds one batch and stores its vectors, then records them as done (never before). */
+  async function embedBatch(
+    embedder: Embedder,
+    input: IngestInput,
+    contentVersion: number,
+    batch: ReadonlyArray<{ chunkId: string; chunkIndex: number; text: string; heading: string | null }>,
+  ): Promise<void> {
+    // The step already heartbeats; the signal aborts the request if the activity is cancelled.
+    const vectorsOut = await embedder.embed(
+      batch.map((chunk) => (chunk.heading ? `${chunk.heading}\n${chunk.text}` : chunk.text)),
+      cancellationSignal(),
+    );
+    await vectors.upsert(
+      input.missionId,
+      embedder.model,
+      batch.map((chunk, i) => ({
+        chunkId: chunk.chunkId,
+        documentId: input.documentId,
+        contentVersion,
+        chunkIndex: chunk.chunkIndex,
+        vector: vectorsOut[i] ?? [],
+      })),
+    );
+    // Only after the vectors are stored: a crash in between re-sends this batch, never skips it.
+    await chunkStore.markEmbedded(
+      input.missionId,
+      batch.map((chunk) => chunk.chunkId),
+      embedder.model,
+    );
+  }
 }
 
 /** The distinct titles of a document, as one text (null when it has none). */

@@ -181,6 +181,14 @@ async function main(): Promise<void> {
         await writeReport(reportPath, report);
         say(`report written to ${reportPath}`);
       }
+      if (process.env.BENCH_KEEP_RUNNING) {
+        // For exploring the indexed corpus by hand (other queries, explain) without ingesting again.
+        say(`platform kept running: ${apiBase} (documents titled by page file name); Ctrl-C stops it`);
+        await new Promise((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+      }
     } finally {
       await platform.stop();
     }
@@ -191,6 +199,8 @@ async function main(): Promise<void> {
 }
 
 void main().catch((error: unknown) => {
-  process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
+  // fetch's own message ("fetch failed") hides why: the cause says (refused, reset, timed out).
+  const cause = error instanceof Error && error.cause ? `\ncaused by: ${String(error.cause)}` : '';
+  process.stderr.write(`${String(error instanceof Error ? error.stack : error)}${cause}\n`);
   process.exit(1);
 });

@@ -202,7 +202,7 @@ export const cartridgeSchema = z
           .object({
             lexical: z.number().min(0).max(10).default(1),
             dense: z.number().min(0).max(10).default(1),
-            graph: z.number().min(0).max(10).default(0.5),
+            graph: z.number().min(0).max(10).default(0.25),
           })
           .strict()
           .prefault({}),

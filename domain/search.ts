@@ -45,6 +45,28 @@ export function reciprocalRankFusion(
   return [...fused.values()].sort((a, b) => b.score - a.score || compareIds(a.chunkId, b.chunkId));
 }
 
+/**
+ * Each chunk ranking as a ranking of documents: a document takes the rank of its best chunk in that
+ * list (its first appearance). Fusing these, rather than chunks, lets two strategies that found
+ * different passages of one document agree on the document.
+ */
+export function documentRankings(
+  lists: ReadonlyArray<readonly RankedCandidate[]>,
+  documentOf: (chunkId: string) => string | undefined,
+): RankedCandidate[][] {
+  return lists.map((list) => {
+    const seen = new Set<string>();
+    const documents: RankedCandidate[] = [];
+    for (const { chunkId } of list) {
+      const documentId = documentOf(chunkId);
+      if (documentId === undefined || seen.has(documentId)) continue;
+      seen.add(documentId);
+      documents.push({ chunkId: documentId });
+    }
+    return documents;
+  });
+}
+
 export interface ScoredChunk {
   chunkId: string;
   documentId: string;
@@ -53,25 +75,30 @@ export interface ScoredChunk {
 
 export interface DocumentGroup<T extends ScoredChunk> {
   documentId: string;
-  /** The best passage's score: a document is as relevant as its most relevant part. */
   score: number;
   /** Its best passages, best first, at most `passagesPerDocument`. */
   passages: T[];
 }
 
-/** One entry per document, in the order of each document's best chunk, keeping its best passages. */
+/**
+ * One entry per document of `documents` (in that order, with its score), holding its best passages
+ * from `ranked` (chunks, best first).
+ */
 export function groupByDocument<T extends ScoredChunk>(
+  documents: ReadonlyArray<{ documentId: string; score: number }>,
   ranked: readonly T[],
   passagesPerDocument: number,
 ): Array<DocumentGroup<T>> {
-  const groups = new Map<string, DocumentGroup<T>>();
+  const passages = new Map<string, T[]>();
   for (const chunk of ranked) {
-    const group = groups.get(chunk.documentId);
-    if (!group)
-      groups.set(chunk.documentId, { documentId: chunk.documentId, score: chunk.score, passages: [chunk] });
-    else if (group.passages.length < passagesPerDocument) group.passages.push(chunk);
+    const list = passages.get(chunk.documentId) ?? [];
+    if (list.length < passagesPerDocument) list.push(chunk);
+    passages.set(chunk.documentId, list);
   }
-  return [...groups.values()];
+  return documents.flatMap(({ documentId, score }) => {
+    const best = passages.get(documentId);
+    return best && best.length > 0 ? [{ documentId, score, passages: best }] : [];
+  });
 }
 
 /** Code-unit order: ties break the same way on every machine. */

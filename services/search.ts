@@ -2,6 +2,7 @@ import type { Embedder } from '../adapters/embedders';
 import type { Cartridge } from '../domain/cartridge';
 import { splitQuestion } from '../domain/query-parts';
 import {
+  documentRankings,
   groupByDocument,
   hasFilters,
   reciprocalRankFusion,
@@ -10,7 +11,7 @@ import {
   type SearchFilters,
 } from '../domain/search';
 import type { SearchCache } from '../stores/cache/search-cache';
-import type { ChunkStore } from '../stores/relational/chunks';
+import type { ChunkStore, StoredChunk } from '../stores/relational/chunks';
 import type { Retrieval, StrategyRanking } from './retrieval';
 import { SemanticCache } from './semantic-cache';
 
@@ -153,49 +154,36 @@ export class SearchService {
         }),
       ),
     );
-    const fused = reciprocalRankFusion(
-      rankings.map((ranking) => ranking.candidates),
-      cartridge.search.rrfK,
-      rankings.map((ranking) => plan.weights[ranking.strategy]),
-    );
+    // Only chunks that may be results (indexed, within the filters) take part in the fusion, so
+    // each strategy's ranks are ranks among eligible chunks.
     const stored = await this.deps.chunks.chunksById(
       missionId,
-      fused.map((candidate) => candidate.chunkId),
+      [...new Set(rankings.flatMap((ranking) => ranking.candidates.map((candidate) => candidate.chunkId)))],
       request.filters,
     );
-    const ranked = fused.flatMap((candidate) => {
-      const chunk = stored.get(candidate.chunkId);
-      if (!chunk) return [];
+    const eligible = rankings.map((ranking) => ({
+      ...ranking,
+      candidates: ranking.candidates.filter((candidate) => stored.has(candidate.chunkId)),
+    }));
+    const weights = eligible.map((ranking) => plan.weights[ranking.strategy]);
+    const fused = reciprocalRankFusion(
+      eligible.map((ranking) => ranking.candidates),
+      cartridge.search.rrfK,
+      weights,
+    );
+    const ranked = fused.map((candidate) => {
+      const chunk = stored.get(candidate.chunkId) as StoredChunk;
       const findings = candidate.ranks.flatMap((rank, index) => {
-        const ranking = rankings[index];
+        const ranking = eligible[index];
         if (rank === null || !ranking) return [];
         const score = ranking.candidates[rank - 1]?.score ?? 0;
         return [{ strategy: ranking.strategy, part: ranking.part, rank, score, chunkId: chunk.chunkId }];
       });
-      return [{ ...chunk, score: Number(candidate.score.toFixed(6)), findings }];
+      return { ...chunk, score: round(candidate.score), findings };
     });
-    const toPassage = (chunk: (typeof ranked)[number]): SearchPassage => ({
-      chunkId: chunk.chunkId,
-      text: chunk.text,
-      heading: chunk.heading,
-      score: chunk.score,
-    });
-    const results: SearchHit[] =
+    const results =
       plan.groupBy === 'document'
-        ? groupByDocument(ranked, perDocument)
-            .slice(0, request.limit)
-            .map((group) => {
-              const best = group.passages[0] as (typeof ranked)[number];
-              return {
-                ...toPassage(best),
-                documentId: group.documentId,
-                title: best.title,
-                passages: group.passages.map(toPassage),
-                ...(request.explain
-                  ? { explain: { findings: group.passages.flatMap((p) => p.findings) } }
-                  : {}),
-              };
-            })
+        ? documentHits(eligible, weights, cartridge, stored, ranked, perDocument, request)
         : ranked.slice(0, request.limit).map((chunk) => ({
             ...toPassage(chunk),
             documentId: chunk.documentId,
@@ -211,6 +199,51 @@ export class SearchService {
       embeddingModel: embedder.model,
     };
   }
+}
+
+/** A fused chunk with how each strategy found it. */
+type RankedChunk = StoredChunk & { score: number; findings: Array<StrategyFinding & { chunkId: string }> };
+
+function toPassage(chunk: RankedChunk): SearchPassage {
+  return { chunkId: chunk.chunkId, text: chunk.text, heading: chunk.heading, score: chunk.score };
+}
+
+function round(score: number): number {
+  return Number(score.toFixed(6));
+}
+
+/**
+ * Results by document: the strategies' rankings fused at document level (a document ranks by its
+ * best chunk in each), each document with its best passages by the chunk-level fusion.
+ */
+function documentHits(
+  rankings: ReadonlyArray<StrategyRanking>,
+  weights: readonly number[],
+  cartridge: Cartridge,
+  stored: ReadonlyMap<string, StoredChunk>,
+  ranked: readonly RankedChunk[],
+  perDocument: number,
+  request: SearchRequest,
+): SearchHit[] {
+  const documents = reciprocalRankFusion(
+    documentRankings(
+      rankings.map((ranking) => ranking.candidates),
+      (chunkId) => stored.get(chunkId)?.documentId,
+    ),
+    cartridge.search.rrfK,
+    weights,
+  ).map((document) => ({ documentId: document.chunkId, score: round(document.score) }));
+  return groupByDocument(documents.slice(0, request.limit), ranked, perDocument).map((group) => {
+    const best = group.passages[0] as RankedChunk;
+    return {
+      ...toPassage(best),
+      score: group.score,
+      documentId: group.documentId,
+      title: best.title,
+      passages: group.passages.map(toPassage),
+      ...(request.explain ? { explain: { findings: group.passages.flatMap((p) => p.findings) } } : {}),
+    };
+  });
 }
 
 interface SearchPlan {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Say } from '../../adapters/executables';
+import { fetchWithRetry } from './http';
 
 /**
  * Sends the corpus through the HTTP API as a user would (one multipart upload per page, with its
@@ -27,7 +28,10 @@ export async function submitPages(
     const form = new FormData();
     const html = await readFile(join(corpusDir, page));
     form.append('file', new Blob([html], { type: 'text/html' }), page);
-    const response = await fetch(`${apiBase}/v1/missions/default/documents`, { method: 'POST', body: form });
+    const response = await fetchWithRetry(`${apiBase}/v1/missions/default/documents`, {
+      method: 'POST',
+      body: form,
+    });
     if (response.status !== 202) {
       submission.refused.push({
         page,
@@ -100,7 +104,7 @@ export async function waitUntilSettled(
 
 /** Pipeline steps finished so far: the sum of the step-duration histogram's counts. */
 async function stepsCompleted(apiBase: string): Promise<number> {
-  const response = await fetch(`${apiBase}/metrics`);
+  const response = await fetchWithRetry(`${apiBase}/metrics`);
   if (!response.ok) return 0;
   let total = 0;
   for (const match of (await response.text()).matchAll(
@@ -121,7 +125,7 @@ async function listStates(
     const url = new URL(`${apiBase}/v1/missions/default/documents`);
     url.searchParams.set('limit', '200');
     if (cursor) url.searchParams.set('cursor', cursor);
-    const response = await fetch(url);
+    const response = await fetchWithRetry(url);
     if (!response.ok)
       throw new Error(`listing documents answered ${response.status}: ${await response.text()}`);
     const page = (await response.json()) as {

@@ -1,3 +1,4 @@
+import { fetchWithRetry } from './http';
 /**
  * Asks the platform's search API every question, once per configuration. The API is being extended
  * (strategies, grouping by document): a configuration today's API refuses with 400 is reported as
@@ -84,7 +85,7 @@ export class SearchClient {
 }
 
 function post(apiBase: string, body: unknown): Promise<Response> {
-  return fetch(`${apiBase}/v1/missions/default/search`, {
+  return fetchWithRetry(`${apiBase}/v1/missions/default/search`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),

@@ -306,6 +306,7 @@ export const migrations: readonly Migration[] = [
         FOREIGN KEY (mission_id, chunk_id) REFERENCES chunks (mission_id, chunk_id) ON DELETE CASCADE
       );
       CREATE INDEX chunk_entities_by_key ON chunk_entities (mission_id, key, type);
+      CREATE INDEX chunks_by_content ON chunks (mission_id, md5(text));
       ${retrievalTables.map(missionIsolationSql).join('\n')}
     `,
   },

@@ -36,6 +36,12 @@ export interface VectorStore {
     documentId: string,
     options?: { exceptContentVersion?: number },
   ): Promise<void>;
+  /**
+   * Gives chunks the vector another chunk of the mission with the same heading and text already has
+   * from `model`, so unchanged text (a new version of a document, a repeated boilerplate) is not
+   * embedded again. Answers the chunks that got one. Optional: a store without it embeds everything.
+   */
+  reuseByContent?(missionId: string, model: string, chunkIds: readonly string[]): Promise<string[]>;
   /** Resolves when the backing service answers (for readiness); rejects saying why it does not. */
   ping(): Promise<void>;
   close?(): Promise<void>;
@@ -90,6 +96,28 @@ export class PgVectorStore implements VectorStore {
       );
     });
     return rows.map((row) => ({ chunkId: row.chunk_id, distance: Number(row.distance) }));
+  }
+
+  async reuseByContent(missionId: string, model: string, chunkIds: readonly string[]): Promise<string[]> {
+    if (chunkIds.length === 0) return [];
+    const { rows } = await this.sql.inMission(missionId, (tx) =>
+      tx.query<{ chunk_id: string }>(
+        `WITH source AS (
+           SELECT DISTINCT ON (t.chunk_id) t.chunk_id, s.embedding
+           FROM chunks t
+           JOIN chunks s ON s.mission_id = t.mission_id AND md5(s.text) = md5(t.text)
+             AND s.text = t.text AND s.heading IS NOT DISTINCT FROM t.heading AND s.chunk_id <> t.chunk_id
+           WHERE t.mission_id = $1 AND t.chunk_id = ANY($3::text[])
+             AND s.embedding_model = $2 AND s.embedding IS NOT NULL
+           ORDER BY t.chunk_id, s.chunk_id
+         )
+         UPDATE chunks c SET embedding = source.embedding, embedding_model = $2
+         FROM source WHERE c.mission_id = $1 AND c.chunk_id = source.chunk_id
+         RETURNING c.chunk_id`,
+        [missionId, model, chunkIds],
+      ),
+    );
+    return rows.map((row) => row.chunk_id);
   }
 
   async removeDocument(

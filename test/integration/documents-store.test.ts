@@ -670,12 +670,47 @@ describe('PgVectorStore with the document store (PGlite)', () => {
   let vectors: PgVectorStore;
 
   beforeAll(async () => {
-    database = await openStores(backends[0]!, ['alpha', 'beta']);
+    database = await openStores(backends[0]!, ['alpha', 'beta', 'gamma']);
     vectors = new PgVectorStore(sql);
   });
 
   afterAll(async () => {
     await database?.close();
+  });
+
+  it('a chunk whose heading and text the mission already embedded gets that vector, from the same model only', async () => {
+    const first = newDocument('alpha', 'boilerplate first');
+    const second = newDocument('alpha', 'boilerplate second');
+    const texts = ['the shared licence paragraph', 'first own words'];
+    await documents.admit(first);
+    await chunkStore.insertChunks('alpha', first.documentId, 1, chunksOf(...texts), {
+      language: 'english',
+      title: null,
+    });
+    const pending = await chunkStore.chunksToEmbed('alpha', first.documentId, 1, model, 10);
+    await vectors.upsert('alpha', model, pointsFor(first.documentId, pending));
+    await documents.admit(second);
+    await chunkStore.insertChunks(
+      'alpha',
+      second.documentId,
+      1,
+      chunksOf('the shared licence paragraph', 'second own words'),
+      { language: 'english', title: null },
+    );
+    const ids = [0, 1].map((index) => chunkIdFor(second.documentId, 1, index));
+    expect(await vectors.reuseByContent('alpha', 'openai:other', ids)).toEqual([]);
+    // Same heading ('Intro' on chunk 0) and text: reused; different text: embedded as usual.
+    expect(await vectors.reuseByContent('alpha', model, ids)).toEqual([ids[0]]);
+    const left = await chunkStore.chunksToEmbed('alpha', second.documentId, 1, model, 10);
+    expect(left.map((chunk) => chunk.chunkId)).toEqual([ids[1]]);
+    // Another mission's identical text is never a source.
+    const other = newDocument('gamma', 'boilerplate in gamma');
+    await documents.admit(other);
+    await chunkStore.insertChunks('gamma', other.documentId, 1, chunksOf('the shared licence paragraph'), {
+      language: 'english',
+      title: null,
+    });
+    expect(await vectors.reuseByContent('gamma', model, [chunkIdFor(other.documentId, 1, 0)])).toEqual([]);
   });
 
   it('embedding resumes after a partial vector upsert, in chunk order', async () => {

@@ -336,7 +336,7 @@ it('cancellation during a step marks the document cancelled, with no task to wit
   const run = await harness.startRun({
     embedChunks: async () => {
       await embedding.opened;
-      return { vectorCount: 4, model: 'lexical-64' };
+      return { vectorCount: 4, reusedCount: 0, model: 'lexical-64' };
     },
   });
   try {

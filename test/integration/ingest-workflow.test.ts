@@ -146,7 +146,7 @@ it('a transient fault is retried with backoff (skipped time) until the step succ
     embedChunks: async () => {
       if (run.calls('embedChunks').length < 3)
         throw ApplicationFailure.retryable('model endpoint down', 'transient');
-      return { vectorCount: 4, model: 'lexical-64' };
+      return { vectorCount: 4, reusedCount: 0, model: 'lexical-64' };
     },
   });
   expect(await run.handle.result()).toMatchObject({ status: 'indexed' });

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ZipFile } from 'yazl';
+import { zipOf } from '../support/fixtures';
 import type { EmbeddingModelSpec } from '../../adapters/models/catalogue';
 import {
   EmbeddingModelUnavailableError,
@@ -22,15 +22,6 @@ const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).di
 
 const onnxBytes = Buffer.from('not really a graph, but bytes with a known digest');
 const tokenizerText = '{"model":{"type":"WordPiece"}}';
-
-async function zipOf(entries: Record<string, Buffer | string>): Promise<Buffer> {
-  const zip = new ZipFile();
-  for (const [name, content] of Object.entries(entries)) zip.addBuffer(Buffer.from(content), name);
-  zip.end();
-  const parts: Buffer[] = [];
-  for await (const part of zip.outputStream) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
 
 let wheel: Buffer;
 let server: { origin: string; close(): Promise<void> };

@@ -37,6 +37,16 @@ export async function makeDocx(title: string, paragraphs: string[]): Promise<Buf
   return Packer.toBuffer(document);
 }
 
+/** A zip archive holding these entries (name to content), in the order given. */
+export async function zipOf(entries: Record<string, Buffer | string>): Promise<Buffer> {
+  const zip = new ZipFile();
+  for (const [name, content] of Object.entries(entries)) zip.addBuffer(Buffer.from(content), name);
+  zip.end();
+  const parts: Buffer[] = [];
+  for await (const part of zip.outputStream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
 /**
  * A Word-looking archive (content types and word/document.xml first) with one entry that inflates
  * to `inflatedBytes` of zeros: a few hundred KB on disk.

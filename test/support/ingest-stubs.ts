@@ -85,7 +85,7 @@ export function cannedStubs(taskQueuePrefix: string): Stubs {
       review: [],
     }),
     chunkDocument: async () => ({ chunkCount: 4 }),
-    embedChunks: async () => ({ vectorCount: 4, model: 'lexical-64' }),
+    embedChunks: async () => ({ vectorCount: 4, reusedCount: 0, model: 'lexical-64' }),
     assessEntities: async () => ({ score: 0.92, candidates: 3, extractors: ['rules', 'dictionary'] }),
     mergeEntityGraph: async (_input, corrections) => ({
       entityCount: 3,

@@ -1,16 +1,8 @@
 import { ZipFile } from 'yazl';
+import { zipOf } from '../support/fixtures';
 import { MissionflowError } from '../../domain/errors';
 import { docxMediaType, sniffMediaType, type SniffHints } from '../../domain/media-types';
 import { makeDocx, makePdf } from '../support/fixtures';
-
-async function zipOf(entries: Record<string, string>): Promise<Buffer> {
-  const zip = new ZipFile();
-  for (const [name, content] of Object.entries(entries)) zip.addBuffer(Buffer.from(content), name);
-  zip.end();
-  const parts: Buffer[] = [];
-  for await (const part of zip.outputStream) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
 
 function refusal(head: Uint8Array, hints?: SniffHints): MissionflowError {
   try {

@@ -1,5 +1,5 @@
 import { splitQuestion } from '../../domain/query-parts';
-import { groupByDocument, reciprocalRankFusion } from '../../domain/search';
+import { documentRankings, groupByDocument, reciprocalRankFusion } from '../../domain/search';
 import { cosine } from '../../services/semantic-cache';
 import { candidateKeys } from '../../stores/relational/chunk-entities';
 
@@ -58,25 +58,42 @@ it('weights each list: a heavier strategy’s first rank beats a lighter one’s
   expect(fused[1]?.score).toBeCloseTo(0.5 / 61, 12);
 });
 
-describe('groupByDocument', () => {
+describe('document fusion', () => {
   const chunk = (chunkId: string, documentId: string, score: number) => ({ chunkId, documentId, score });
+  const documentOf = (chunkId: string) => chunkId.slice(0, 1);
 
-  it('keeps documents in the order of their best chunk, each with its best passages', () => {
+  it('ranks each document by its best chunk in each list', () => {
+    expect(documentRankings([list('a2', 'b1', 'a1'), list('c1', 'x9')], documentOf)).toEqual([
+      list('a', 'b'),
+      list('c', 'x'),
+    ]);
+    expect(documentRankings([list('a1', 'z1')], (id) => (id === 'z1' ? undefined : 'a'))).toEqual([
+      list('a'),
+    ]);
+  });
+
+  it('lets two strategies that found different passages of a document agree on it', () => {
+    // Lexical found a1 first, dense found a2 first: chunk by chunk neither beats b1, found second by both.
+    const lists = [list('a1', 'b1'), list('a2', 'b1')];
+    expect(reciprocalRankFusion(lists, 60)[0]?.chunkId).toBe('b1');
+    expect(reciprocalRankFusion(documentRankings(lists, documentOf), 60)[0]?.chunkId).toBe('a');
+  });
+
+  it('groups passages under the documents in the given order', () => {
     const groups = groupByDocument(
       [
-        chunk('a1', 'a', 0.9),
-        chunk('b1', 'b', 0.8),
-        chunk('a2', 'a', 0.7),
-        chunk('a3', 'a', 0.6),
-        chunk('b2', 'b', 0.1),
+        { documentId: 'b', score: 2 },
+        { documentId: 'a', score: 1 },
+        { documentId: 'q', score: 0.5 },
       ],
+      [chunk('a1', 'a', 0.9), chunk('b1', 'b', 0.8), chunk('a2', 'a', 0.7), chunk('a3', 'a', 0.6)],
       2,
     );
     expect(
       groups.map((group) => [group.documentId, group.score, group.passages.map((p) => p.chunkId)]),
     ).toEqual([
-      ['a', 0.9, ['a1', 'a2']],
-      ['b', 0.8, ['b1', 'b2']],
+      ['b', 2, ['b1']],
+      ['a', 1, ['a1', 'a2']],
     ]);
   });
 });
