@@ -197,15 +197,28 @@ export const cartridgeSchema = z
          * endpoint configured by EMBEDDINGS_URL). Changing it takes a reprocess to re-embed.
          */
         embedder: z.enum(['auto', 'lexical', 'local', 'openai']).default('auto'),
-        /** Each strategy's weight in the fusion (reciprocal rank); 0 leaves it out. */
+        /**
+         * Each strategy's share in the fusion (relative); 0 leaves it out of the fusion (a request
+         * may still ask for it alone). Measured on the PostgreSQL manual (bench:retrieval): BM25 is
+         * the stronger in the documents' own words, the semantic vectors in a user's; entities of
+         * documentation pages are generic, so the graph only added noise there and is off by default.
+         */
         strategies: z
           .object({
-            lexical: z.number().min(0).max(10).default(1),
-            dense: z.number().min(0).max(10).default(1),
-            graph: z.number().min(0).max(10).default(0.25),
+            lexical: z.number().min(0).max(10).default(0.2),
+            dense: z.number().min(0).max(10).default(0.8),
+            graph: z.number().min(0).max(10).default(0),
           })
           .strict()
           .prefault({}),
+        /**
+         * `score`: each strategy's scores over its best, summed by share, the shares moved towards
+         * the strategy whose first result stands out (domain/search.ts: scoreFusion); `rrf`:
+         * reciprocal rank fusion with rrfK. Parts of a split question are always merged by rank.
+         */
+        fusion: z.enum(['score', 'rrf']).default('score'),
+        /** How far a clear first result moves a strategy's share (score fusion; 0: fixed shares). */
+        confidenceShift: z.number().min(0).max(2).default(1),
         /** Results per document (with its best passages) unless a request asks for chunks. */
         groupBy: z.enum(['document', 'chunk']).default('document'),
         passagesPerDocument: z.number().int().min(1).max(10).default(3),

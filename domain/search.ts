@@ -50,18 +50,19 @@ export function reciprocalRankFusion(
  * list (its first appearance). Fusing these, rather than chunks, lets two strategies that found
  * different passages of one document agree on the document.
  */
-export function documentRankings(
-  lists: ReadonlyArray<readonly RankedCandidate[]>,
+export function documentRankings<T extends RankedCandidate>(
+  lists: ReadonlyArray<readonly T[]>,
   documentOf: (chunkId: string) => string | undefined,
-): RankedCandidate[][] {
+): T[][] {
   return lists.map((list) => {
     const seen = new Set<string>();
-    const documents: RankedCandidate[] = [];
-    for (const { chunkId } of list) {
-      const documentId = documentOf(chunkId);
+    const documents: T[] = [];
+    for (const candidate of list) {
+      const documentId = documentOf(candidate.chunkId);
       if (documentId === undefined || seen.has(documentId)) continue;
       seen.add(documentId);
-      documents.push({ chunkId: documentId });
+      // The document takes its best chunk's place (and score, where the list has scores).
+      documents.push({ ...candidate, chunkId: documentId });
     }
     return documents;
   });
@@ -125,4 +126,54 @@ export interface SearchFilters {
 
 export function hasFilters(filters: SearchFilters | undefined): filters is SearchFilters {
   return filters !== undefined && Object.values(filters).some((value) => value !== undefined);
+}
+
+/** One strategy's candidates with its own scores (BM25, cosine similarity, entity weight), best first. */
+export interface ScoredList {
+  candidates: ReadonlyArray<{ chunkId: string; score: number }>;
+  /** The strategy's share in the fusion (the cartridge's weight). */
+  weight: number;
+}
+
+/**
+ * Score fusion: each list's scores divided by its best (so each strategy's top is 1), then a
+ * weighted sum. The weights are the cartridge's, normalised, and shifted towards the strategies
+ * whose first result stands out from their second (`confidenceShift` times the difference between a
+ * list's margin and the lists' mean margin): a question in the documents' own words gives BM25 a
+ * clear winner and leans on it; one in other words gives it a flat list and leans on the vectors.
+ * Ranks alone (reciprocal rank fusion) cannot see that difference.
+ */
+export function scoreFusion(lists: readonly ScoredList[], confidenceShift: number): FusedCandidate[] {
+  const active = lists.filter((list) => list.candidates.length > 0 && list.weight > 0);
+  const total = active.reduce((sum, list) => sum + list.weight, 0);
+  const margins = active.map((list) => margin(list.candidates));
+  const meanMargin = margins.reduce((sum, value) => sum + value, 0) / Math.max(1, margins.length);
+  const fused = new Map<string, FusedCandidate>();
+  lists.forEach((list, listIndex) => {
+    const activeIndex = active.indexOf(list);
+    if (activeIndex < 0) return;
+    const weight = Math.max(
+      0,
+      list.weight / total + confidenceShift * ((margins[activeIndex] as number) - meanMargin),
+    );
+    const best = list.candidates[0]?.score ?? 0;
+    list.candidates.forEach((candidate, position) => {
+      let entry = fused.get(candidate.chunkId);
+      if (!entry) {
+        entry = { chunkId: candidate.chunkId, score: 0, ranks: lists.map(() => null) };
+        fused.set(candidate.chunkId, entry);
+      }
+      if (entry.ranks[listIndex] !== null) return;
+      entry.score += best > 0 ? (weight * candidate.score) / best : 0;
+      entry.ranks[listIndex] = position + 1;
+    });
+  });
+  return [...fused.values()].sort((a, b) => b.score - a.score || compareIds(a.chunkId, b.chunkId));
+}
+
+/** How far the first score stands above the second, as a share of the first (1 with one candidate). */
+function margin(candidates: ScoredList['candidates']): number {
+  const [first, second] = candidates;
+  if (!first || first.score <= 0) return 0;
+  return second ? Math.max(0, (first.score - second.score) / first.score) : 1;
 }

@@ -7,6 +7,7 @@ import {
   hasFilters,
   reciprocalRankFusion,
   retrievalStrategies,
+  scoreFusion,
   type RetrievalStrategy,
   type SearchFilters,
 } from '../domain/search';
@@ -165,25 +166,15 @@ export class SearchService {
       ...ranking,
       candidates: ranking.candidates.filter((candidate) => stored.has(candidate.chunkId)),
     }));
-    const weights = eligible.map((ranking) => plan.weights[ranking.strategy]);
-    const fused = reciprocalRankFusion(
-      eligible.map((ranking) => ranking.candidates),
-      cartridge.search.rrfK,
-      weights,
-    );
-    const ranked = fused.map((candidate) => {
-      const chunk = stored.get(candidate.chunkId) as StoredChunk;
-      const findings = candidate.ranks.flatMap((rank, index) => {
-        const ranking = eligible[index];
-        if (rank === null || !ranking) return [];
-        const score = ranking.candidates[rank - 1]?.score ?? 0;
-        return [{ strategy: ranking.strategy, part: ranking.part, rank, score, chunkId: chunk.chunkId }];
-      });
-      return { ...chunk, score: round(candidate.score), findings };
-    });
+    const findings = findingsByChunk(eligible);
+    const ranked = fuseRankings(eligible, plan, cartridge).map((candidate) => ({
+      ...(stored.get(candidate.chunkId) as StoredChunk),
+      score: round(candidate.score),
+      findings: findings.get(candidate.chunkId) ?? [],
+    }));
     const results =
       plan.groupBy === 'document'
-        ? documentHits(eligible, weights, cartridge, stored, ranked, perDocument, request)
+        ? documentHits(eligible, plan, cartridge, stored, ranked, perDocument, request)
         : ranked.slice(0, request.limit).map((chunk) => ({
             ...toPassage(chunk),
             documentId: chunk.documentId,
@@ -217,21 +208,22 @@ function round(score: number): number {
  * best chunk in each), each document with its best passages by the chunk-level fusion.
  */
 function documentHits(
-  rankings: ReadonlyArray<StrategyRanking>,
-  weights: readonly number[],
+  rankings: ReadonlyArray<StrategyRanking & { part: number }>,
+  plan: SearchPlan,
   cartridge: Cartridge,
   stored: ReadonlyMap<string, StoredChunk>,
   ranked: readonly RankedChunk[],
   perDocument: number,
   request: SearchRequest,
 ): SearchHit[] {
-  const documents = reciprocalRankFusion(
-    documentRankings(
-      rankings.map((ranking) => ranking.candidates),
-      (chunkId) => stored.get(chunkId)?.documentId,
-    ),
-    cartridge.search.rrfK,
-    weights,
+  const byDocument = documentRankings(
+    rankings.map((ranking) => ranking.candidates),
+    (chunkId) => stored.get(chunkId)?.documentId,
+  );
+  const documents = fuseRankings(
+    rankings.map((ranking, index) => ({ ...ranking, candidates: byDocument[index] ?? [] })),
+    plan,
+    cartridge,
   ).map((document) => ({ documentId: document.chunkId, score: round(document.score) }));
   return groupByDocument(documents.slice(0, request.limit), ranked, perDocument).map((group) => {
     const best = group.passages[0] as RankedChunk;
@@ -246,6 +238,59 @@ function documentHits(
   });
 }
 
+/**
+ * The strategies' rankings as one: per part of the question, by the cartridge's fusion (scores, or
+ * reciprocal ranks) with each strategy's share; the parts' results then merged by reciprocal rank,
+ * so that each part's best answers come up whatever the scale of its scores.
+ */
+function fuseRankings(
+  rankings: ReadonlyArray<StrategyRanking & { part: number }>,
+  plan: SearchPlan,
+  cartridge: Cartridge,
+): Array<{ chunkId: string; score: number }> {
+  const parts = [...new Set(rankings.map((ranking) => ranking.part))];
+  const perPart = parts.map((part) => {
+    const lists = rankings.filter((ranking) => ranking.part === part);
+    return cartridge.search.fusion === 'score'
+      ? scoreFusion(
+          lists.map((ranking) => ({
+            candidates: ranking.candidates,
+            weight: plan.weights[ranking.strategy],
+          })),
+          cartridge.search.confidenceShift,
+        )
+      : reciprocalRankFusion(
+          lists.map((ranking) => ranking.candidates),
+          cartridge.search.rrfK,
+          lists.map((ranking) => plan.weights[ranking.strategy]),
+        );
+  });
+  return perPart.length === 1 ? (perPart[0] ?? []) : reciprocalRankFusion(perPart, cartridge.search.rrfK);
+}
+
+/** For explain: where each chunk stood in each strategy's ranking, for each part. */
+function findingsByChunk(
+  rankings: ReadonlyArray<StrategyRanking & { part: number }>,
+): Map<string, Array<StrategyFinding & { chunkId: string }>> {
+  const findings = new Map<string, Array<StrategyFinding & { chunkId: string }>>();
+  for (const ranking of rankings) {
+    ranking.candidates.forEach((candidate, index) => {
+      const list = findings.get(candidate.chunkId) ?? [];
+      if (list.some((finding) => finding.strategy === ranking.strategy && finding.part === ranking.part))
+        return;
+      list.push({
+        strategy: ranking.strategy,
+        part: ranking.part,
+        rank: index + 1,
+        score: candidate.score,
+        chunkId: candidate.chunkId,
+      });
+      findings.set(candidate.chunkId, list);
+    });
+  }
+  return findings;
+}
+
 interface SearchPlan {
   strategies: RetrievalStrategy[];
   weights: Record<RetrievalStrategy, number>;
@@ -258,8 +303,17 @@ function planSearch(cartridge: Cartridge, request: SearchRequest): SearchPlan {
   const strategies = request.strategies
     ? retrievalStrategies.filter((strategy) => request.strategies?.includes(strategy))
     : retrievalStrategies.filter((strategy) => configured[strategy] > 0);
+  // A strategy the cartridge leaves out of the fusion joins it, when a request asks for it, with the
+  // smallest share any strategy has: present, never dominant.
+  const smallest = Math.min(
+    ...retrievalStrategies.map((strategy) => configured[strategy]).filter((w) => w > 0),
+    1,
+  );
   const weights = Object.fromEntries(
-    retrievalStrategies.map((strategy) => [strategy, configured[strategy] > 0 ? configured[strategy] : 1]),
+    retrievalStrategies.map((strategy) => [
+      strategy,
+      configured[strategy] > 0 ? configured[strategy] : smallest,
+    ]),
   ) as Record<RetrievalStrategy, number>;
   return { strategies, weights, groupBy: request.groupBy ?? cartridge.search.groupBy };
 }

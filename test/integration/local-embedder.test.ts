@@ -6,11 +6,11 @@ import { defaultEmbeddingModelId } from '../../adapters/models/catalogue';
 import { loadConfig } from '../../domain/config';
 import { createLogger } from '../../observability/logger';
 import { createEmbedders } from '../../workers/embedder';
+import { testEmbeddingModel } from '../support/env';
 
 /** What a cartridge that leaves the choice to the platform (`auto`) gets. */
 const createEmbedder = async (...args: Parameters<typeof createEmbedders>) =>
   (await createEmbedders(...args)).preferred;
-import { testEmbeddingModel } from '../support/env';
 
 /**
  * The real all-MiniLM-L6-v2 (int8 ONNX) that the global set-up fetched into the machine's cache,

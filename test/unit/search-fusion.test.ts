@@ -1,5 +1,5 @@
 import { splitQuestion } from '../../domain/query-parts';
-import { documentRankings, groupByDocument, reciprocalRankFusion } from '../../domain/search';
+import { documentRankings, groupByDocument, reciprocalRankFusion, scoreFusion } from '../../domain/search';
 import { cosine } from '../../services/semantic-cache';
 import { candidateKeys } from '../../stores/relational/chunk-entities';
 
@@ -148,5 +148,62 @@ describe('cosine', () => {
     expect(cosine([1, 0], [0, 1])).toBe(0);
     expect(cosine([1, 0], [1, 0, 0])).toBe(0);
     expect(cosine([0, 0], [0, 0])).toBe(0);
+  });
+});
+
+describe('scoreFusion', () => {
+  const scored = (...entries: Array<[string, number]>) =>
+    entries.map(([chunkId, score]) => ({ chunkId, score }));
+
+  it('divides each list by its best score and sums by share', () => {
+    const fused = scoreFusion(
+      [
+        { candidates: scored(['a', 10], ['b', 5]), weight: 1 },
+        { candidates: scored(['b', 0.8], ['c', 0.4]), weight: 1 },
+      ],
+      0,
+    );
+    const byId = Object.fromEntries(fused.map((item) => [item.chunkId, item.score]));
+    expect(byId.a).toBeCloseTo(0.5, 12);
+    expect(byId.b).toBeCloseTo(0.25 + 0.5, 12);
+    expect(byId.c).toBeCloseTo(0.25, 12);
+    expect(fused.map((item) => item.chunkId)).toEqual(['b', 'a', 'c']);
+    expect(fused[0]?.ranks).toEqual([2, 1]);
+  });
+
+  it('leans on the list whose first result stands out', () => {
+    // The first list is sure of x (margin 0.9), the second prefers y less clearly (margin 0.375).
+    const lists = [
+      { candidates: scored(['x', 10], ['y', 1]), weight: 0.2 },
+      { candidates: scored(['y', 0.8], ['x', 0.5]), weight: 0.8 },
+    ];
+    expect(scoreFusion(lists, 0)[0]?.chunkId).toBe('y');
+    expect(scoreFusion(lists, 1)[0]?.chunkId).toBe('x');
+  });
+
+  it('leaves out empty lists and lists with no share, and handles no input', () => {
+    expect(scoreFusion([], 1)).toEqual([]);
+    const fused = scoreFusion(
+      [
+        { candidates: scored(['a', 2]), weight: 1 },
+        { candidates: [], weight: 1 },
+        { candidates: scored(['z', 9]), weight: 0 },
+      ],
+      1,
+    );
+    expect(fused.map((item) => [item.chunkId, item.score])).toEqual([['a', 1]]);
+  });
+});
+
+describe('splitQuestion keeps a topic with its clause', () => {
+  it('cuts at a conjunction only between two questions', () => {
+    expect(splitQuestion('table-level lock modes and which of them conflict with each other')).toHaveLength(
+      1,
+    );
+    expect(splitQuestion('see who is connected right now, and what each session is doing')).toHaveLength(1);
+    expect(splitQuestion('What is a tablespace, and where is it kept?')).toEqual([
+      'What is a tablespace',
+      'where is it kept?',
+    ]);
   });
 });
