@@ -6,6 +6,8 @@ import { postOpenAiJson } from './openai-http';
 export interface Embedder {
   readonly model: string;
   readonly dimensions: number;
+  /** Whether its vectors carry meaning (a trained model), or only the words (lexical hashing). */
+  readonly semantic: boolean;
   /** `signal` aborts a request in flight (activity cancelled, worker shutting down). */
   embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
 }
@@ -13,6 +15,7 @@ export interface Embedder {
 /** The model-free default: lexical feature hashing (see domain/lexical-embedding.ts). */
 export class LexicalEmbedder implements Embedder {
   readonly model: string;
+  readonly semantic = false;
 
   constructor(readonly dimensions = 384) {
     this.model = `${lexicalEmbeddingModel}-${dimensions}`;
@@ -35,6 +38,7 @@ export interface OpenAiEmbedderOptions {
 /** Any OpenAI-compatible `/embeddings` endpoint (errors classified by postOpenAiJson). */
 export class OpenAiEmbedder implements Embedder {
   readonly model: string;
+  readonly semantic = true;
   readonly dimensions: number;
 
   constructor(private readonly options: OpenAiEmbedderOptions) {

@@ -30,6 +30,7 @@ let loadQueue: Promise<unknown> = Promise.resolve();
  * sentence-transformers does for these models. Loaded on first use.
  */
 export class LocalModelEmbedder implements Embedder {
+  readonly semantic = true;
   readonly model: string;
   readonly dimensions: number;
   private readonly spec: EmbeddingModelSpec;

@@ -89,7 +89,7 @@ export class SearchService {
 
   async search(missionId: string, cartridge: Cartridge, request: SearchRequest): Promise<SearchAnswer> {
     const embedder = this.deps.embedderFor(cartridge);
-    const plan = planSearch(cartridge, request);
+    const plan = planSearch(cartridge, request, embedder);
     const settings = JSON.stringify([
       request.cartridgeVersion,
       embedder.model,
@@ -298,8 +298,13 @@ interface SearchPlan {
 }
 
 /** The strategies to run and their weights: the request's choice, else every one the cartridge weighs. */
-function planSearch(cartridge: Cartridge, request: SearchRequest): SearchPlan {
-  const configured = cartridge.search.strategies;
+function planSearch(cartridge: Cartridge, request: SearchRequest, embedder: Embedder): SearchPlan {
+  const shares = cartridge.search.strategies;
+  // The shares are meant for vectors that carry meaning; the lexical fallback's only repeat the
+  // words, so there they count no more than BM25 does.
+  const configured = embedder.semantic
+    ? shares
+    : { ...shares, dense: Math.min(shares.dense, shares.lexical) };
   const strategies = request.strategies
     ? retrievalStrategies.filter((strategy) => request.strategies?.includes(strategy))
     : retrievalStrategies.filter((strategy) => configured[strategy] > 0);
