@@ -69,6 +69,8 @@ export async function startEmbeddingServer(dimensions: number): Promise<Embeddin
   const listening = await listenOnLoopback(server);
   state.url = `${listening.origin}/v1`;
   state.env = {
+    // The platform's embedder for missions that leave the choice to it (cartridge: auto).
+    EMBEDDER: 'openai',
     EMBEDDINGS_URL: state.url,
     EMBEDDINGS_MODEL: 'test-embedder',
     EMBEDDINGS_DIMENSIONS: String(dimensions),
