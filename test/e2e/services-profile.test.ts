@@ -50,9 +50,9 @@ async function workerProcesses(parentPid: number): Promise<Map<number, string>> 
   return found;
 }
 
-it('runs the workflow worker and each lane worker as processes of their own, and ingests through them', async () => {
+it('runs the workflow worker, the embedding worker and each lane worker as processes of their own, and ingests through them', async () => {
   const pid = stack.process.pid as number;
-  await until(async () => (await workerProcesses(pid)).size === 5, 60_000, 'five worker processes');
+  await until(async () => (await workerProcesses(pid)).size === 6, 60_000, 'six worker processes');
   const roles = [...(await workerProcesses(pid)).values()].map((cmd) => cmd.split('run.js ')[1]).sort();
   expect(roles).toEqual(['embed', 'lane deep', 'lane fast', 'lane ocr', 'lane standard', 'workflows']);
 
