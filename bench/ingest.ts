@@ -4,17 +4,18 @@
  *  2. in-process: the same activities called directly, no Temporal (the work itself);
  *  3. ceiling: bare one-activity workflows on the same Temporal server.
  * Prints documents/s for 1 and 2 and their ratio, workflows/s for 3, and 1 as a share of 3.
- * `npm run bench:ingest` (BENCH_DOCS=200 by default; BENCH_CONCURRENCY=16 submissions in flight).
+ * `npm run bench:ingest` (BENCH_DOCS=200 by default; BENCH_CONCURRENCY=16 submissions in flight;
+ * BENCH_EMBEDDER=auto by default, the platform's own default: the local semantic model when it can be
+ * had, fetched once like `npm start` does; `lexical` measures the pipeline without a model).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { EmbedderChoice } from '../adapters/embedder-choice';
-import { LexicalEmbedder } from '../adapters/embedders';
+import type { EmbedderChoice } from '../adapters/embedder-choice';
 import { createIngestActivities, ingestInProcess } from '../activities/ingest';
-import { loadConfig } from '../domain/config';
+import { loadConfig, type Config } from '../domain/config';
 import { ingestWorkflowId } from '../domain/documents';
 import { sniffMediaType } from '../domain/media-types';
 import { createLogger } from '../observability/logger';
@@ -30,10 +31,12 @@ import { LruSearchCache } from '../stores/cache/search-cache';
 import { SqlGraphStore } from '../stores/graph/sql-graph';
 import { PgVectorStore } from '../stores/vectors/vector-store';
 import { startScratchDevServer } from '../temporal/dev-server';
+import { createEmbedders, fetchEmbeddingModelAtStart } from '../workers/embedder';
 import { startPlatform } from '../workers/platform';
 
 const documents = Number(process.env.BENCH_DOCS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const embedderSetting = process.env.BENCH_EMBEDDER ?? 'auto';
 const repoRoot = join(__dirname, '..', '..');
 const words = 'harbour ledger signal copper meadow lantern quarry orchard summit river falcon amber'.split(
   ' ',
@@ -65,15 +68,21 @@ async function inBatches<T>(items: T[], width: number, work: (item: T) => Promis
 const silent = createLogger('silent');
 const texts = Array.from({ length: documents }, (_, i) => documentText(i));
 
-async function durable(address: string, scratch: string): Promise<number> {
-  const config = loadConfig({
+/** The configuration both pipelines share, so they embed with the same model. */
+function benchConfig(dataDir: string): Config {
+  return loadConfig({
+    ...process.env,
     PORT: '0',
     HOST: '127.0.0.1',
-    DATA_DIR: join(scratch, 'durable'),
+    DATA_DIR: dataDir,
     MISSIONS_DIR: join(repoRoot, 'missions'),
     LOG_LEVEL: 'silent',
-    EMBEDDER: 'lexical',
+    EMBEDDER: embedderSetting,
   });
+}
+
+async function durable(address: string, scratch: string): Promise<number> {
+  const config = benchConfig(join(scratch, 'durable'));
   const platform = await startPlatform({ config, temporalAddress: address, logger: silent });
   try {
     const base = `http://127.0.0.1:${platform.apiPort}`;
@@ -96,7 +105,7 @@ async function durable(address: string, scratch: string): Promise<number> {
   }
 }
 
-async function inProcess(scratch: string): Promise<number> {
+async function inProcess(scratch: string, embedders: EmbedderChoice): Promise<number> {
   const { sql } = await openEmbeddedDatabase(join(scratch, 'direct-pglite'));
   try {
     const stores = createDocumentStores(sql);
@@ -116,7 +125,7 @@ async function inProcess(scratch: string): Promise<number> {
       startIngest: async () => {
         throw new Error('this pipeline starts no runs: it has no Temporal client');
       },
-      embedders: new EmbedderChoice({ lexical: new LexicalEmbedder(384), local: null, openai: null }),
+      embedders,
       logger: silent,
       metrics: createMetrics(),
       taskQueuePrefix: 'bench',
@@ -192,8 +201,13 @@ async function main(): Promise<void> {
     logFile: join(scratch, 'temporal.log'),
   });
   try {
-    process.stdout.write(`ingest benchmark: ${documents} documents of ~10 KB, ${concurrency} in flight\n`);
-    const direct = await inProcess(scratch);
+    const config = benchConfig(join(scratch, 'direct'));
+    await fetchEmbeddingModelAtStart(config, createLogger('info'));
+    const embedders = await createEmbedders(config, createLogger('warn'));
+    process.stdout.write(
+      `ingest benchmark: ${documents} documents of ~10 KB, ${concurrency} in flight, embedder ${embedders.preferred.model}\n`,
+    );
+    const direct = await inProcess(scratch, embedders);
     process.stdout.write(`in-process activities (no Temporal): ${direct.toFixed(1)} documents/s\n`);
     const viaTemporal = await durable(server.address, scratch);
     process.stdout.write(`durable pipeline (API + Temporal):   ${viaTemporal.toFixed(1)} documents/s\n`);

@@ -47,6 +47,12 @@ export const searchSchema = z
     /** Multi-part questions are split and each part retrieved on its own (domain/query-parts.ts). */
     splitQuestions: z.boolean().default(true),
     /**
+     * Who splits them: `rules` (by default, no network), or `model`: the chat endpoint the platform
+     * is configured with (LLM_URL, LLM_MODEL), falling back to the rules when it is not configured,
+     * slow or answers something else; the answer's `splitBy` says which did.
+     */
+    questionSplitter: z.enum(['rules', 'model']).default('rules'),
+    /**
      * A question whose embedding is at least this similar to a cached one's reuses its answer
      * (same mission, same index generation); 1 turns the semantic cache off (exact repeats only).
      */

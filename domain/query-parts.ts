@@ -8,7 +8,8 @@
  * conflict", loses the page; so the conjunction rule asks for a question on both sides.)
  */
 
-const maxParts = 4;
+/** A question is searched as at most this many parts, whoever splits it. */
+export const maxQuestionParts = 4;
 const minWordsPerPart = 2;
 const questionWords = 'how|what|where|when|why|which|who|whom|whose|can|could|does|do|is|are|should|will';
 const conjunctionBeforeQuestion = new RegExp(
@@ -25,7 +26,10 @@ export function splitQuestion(question: string): string[] {
   const parts: string[] = [];
   for (const sentence of sentences) {
     const previous = parts[parts.length - 1];
-    if (previous !== undefined && (wordCount(sentence) < minWordsPerPart || parts.length === maxParts)) {
+    if (
+      previous !== undefined &&
+      (wordCount(sentence) < minWordsPerPart || parts.length === maxQuestionParts)
+    ) {
       parts[parts.length - 1] = `${previous} ${sentence}`;
     } else if (previous !== undefined && wordCount(previous) < minWordsPerPart) {
       parts[parts.length - 1] = `${previous} ${sentence}`;

@@ -1,5 +1,6 @@
 import type { Embedder } from '../adapters/embedders';
 import type { Cartridge } from '../domain/cartridge';
+import type { Logger } from '../observability/logger';
 import { splitQuestion } from '../domain/query-parts';
 import {
   documentRankings,
@@ -58,6 +59,8 @@ export interface SearchAnswer {
   cached: false | 'exact' | 'semantic';
   /** The parts the question was split into (one when it asks one thing). */
   parts: string[];
+  /** Who split it: the rules, the chat model, or nobody (the cartridge turned splitting off). */
+  splitBy: 'rules' | 'model' | 'off';
   strategies: RetrievalStrategy[];
   /** Where the graph strategy started: the entities the question names. */
   entities: string[];
@@ -71,6 +74,14 @@ export interface SearchDependencies {
   embedderFor: (cartridge: Cartridge) => Embedder;
   cache: SearchCache;
   cacheTtlSeconds: number;
+  /** The chat model that splits questions for cartridges that ask for it, where one is configured. */
+  questionSplitter?: QuestionSplitter | null;
+  logger?: Logger;
+}
+
+/** Splits a question into the questions it asks; null when its answer is unusable. */
+export interface QuestionSplitter {
+  split(question: string, signal?: AbortSignal): Promise<string[] | null>;
 }
 
 /**
@@ -122,6 +133,31 @@ export class SearchService {
     return answer;
   }
 
+  /**
+   * The parts a question is searched as. The chat model splits only for cartridges that ask for it;
+   * a search never fails for it: when it errs, is slow or answers something else, the rules split.
+   */
+  private async questionParts(
+    cartridge: Cartridge,
+    query: string,
+  ): Promise<Pick<SearchAnswer, 'parts' | 'splitBy'>> {
+    if (!cartridge.search.splitQuestions) return { parts: [query], splitBy: 'off' };
+    const splitter = this.deps.questionSplitter;
+    if (cartridge.search.questionSplitter === 'model' && splitter) {
+      try {
+        const parts = await splitter.split(query);
+        if (parts) return { parts, splitBy: 'model' };
+        this.deps.logger?.warn('question splitter: the chat model answered no usable parts; split by rule');
+      } catch (error) {
+        this.deps.logger?.warn(
+          { err: error },
+          'question splitter: the chat model could not be asked; split by rule',
+        );
+      }
+    }
+    return { parts: splitQuestion(query), splitBy: 'rules' };
+  }
+
   private async compute(
     missionId: string,
     cartridge: Cartridge,
@@ -131,7 +167,7 @@ export class SearchService {
     questionVector: number[] | null,
   ): Promise<SearchAnswer> {
     const { retrieval } = this.deps;
-    const parts = cartridge.search.splitQuestions ? splitQuestion(request.query) : [request.query];
+    const { parts, splitBy } = await this.questionParts(cartridge, request.query);
     const perDocument = plan.groupBy === 'document' ? cartridge.search.passagesPerDocument : 1;
     // Filters drop candidates after retrieval: look deeper so that enough are left.
     const pool =
@@ -185,6 +221,7 @@ export class SearchService {
       results,
       cached: false,
       parts,
+      splitBy,
       strategies: plan.strategies,
       entities: [...new Set(rankings.flatMap((ranking) => ranking.entities ?? []))],
       embeddingModel: embedder.model,

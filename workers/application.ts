@@ -10,6 +10,7 @@ import { Missions } from '../services/missions';
 import { ResumeSweep } from '../services/resume';
 import { Retrieval } from '../services/retrieval';
 import { SearchService } from '../services/search';
+import { ChatQuestionSplitter } from '../adapters/llm-question-splitter';
 import { VerificationDesk } from '../services/verification';
 import type { Stores } from './stores';
 
@@ -61,6 +62,15 @@ export function composeApplication(options: {
       cache,
       // An in-process cache cannot hear about index changes made by workers in other processes.
       cacheTtlSeconds: stores.shareable && !config.REDIS_URL ? 0 : config.SEARCH_CACHE_TTL_SECONDS,
+      questionSplitter:
+        config.LLM_URL && config.LLM_MODEL
+          ? new ChatQuestionSplitter({
+              baseUrl: config.LLM_URL,
+              model: config.LLM_MODEL,
+              apiKey: config.LLM_API_KEY,
+            })
+          : null,
+      logger,
     }),
     desk: new VerificationDesk({ verification, client, logger }),
   };

@@ -100,6 +100,10 @@ export const searchResultsSchema = z
       description: 'How a cached answer matched: the same question, or one close in meaning',
     }),
     parts: z.array(z.string()).meta({ description: 'The parts a multi-part question was split into' }),
+    splitBy: z.enum(['rules', 'model', 'off']).meta({
+      description:
+        'Who split the question: the rules, the chat model the cartridge asked for (questionSplitter: model), or nobody (splitQuestions: false)',
+    }),
     strategies: z.array(strategy),
     entities: z
       .array(z.string())
