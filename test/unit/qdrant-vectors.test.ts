@@ -2,10 +2,12 @@ import { MissionflowError } from '../../domain/errors';
 import {
   dedicatedCollectionName,
   pointIdFor,
-  QdrantError,
-  QdrantVectorStore,
   sharedCollectionName,
   uuidV5,
+} from '../../stores/vectors/qdrant-naming';
+import {
+  QdrantError,
+  QdrantVectorStore,
   type CollectionMode,
   type QdrantVectorStoreOptions,
 } from '../../stores/vectors/qdrant-vectors';
