@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Embedder } from '../adapters/embedders';
 import { chunkBlocks } from '../domain/chunking';
 import type { IngestInput } from '../domain/documents';
@@ -54,9 +55,17 @@ export function createChunkActivities(context: IngestContext) {
             (await vectors.reuseByContent?.(
               input.missionId,
               embedder.model,
-              pending.map((chunk) => chunk.chunkId),
+              embedder.dimensions,
+              pending.map((chunk) => ({
+                chunkId: chunk.chunkId,
+                documentId: input.documentId,
+                contentVersion: document.contentVersion,
+                chunkIndex: chunk.chunkIndex,
+                contentHash: contentHashOf(embeddingInput(chunk)),
+              })),
             )) ?? [],
           );
+          if (reused.size > 0) await chunkStore.markEmbedded(input.missionId, [...reused], embedder.model);
           reusedCount += reused.size;
           const batch = pending.filter((chunk) => !reused.has(chunk.chunkId));
           if (batch.length > 0) await embedBatch(embedder, input, document.contentVersion, batch);
@@ -76,10 +85,8 @@ export function createChunkActivities(context: IngestContext) {
     batch: ReadonlyArray<{ chunkId: string; chunkIndex: number; text: string; heading: string | null }>,
   ): Promise<void> {
     // The step already heartbeats; the signal aborts the request if the activity is cancelled.
-    const vectorsOut = await embedder.embed(
-      batch.map((chunk) => (chunk.heading ? `${chunk.heading}\n${chunk.text}` : chunk.text)),
-      cancellationSignal(),
-    );
+    const inputs = batch.map(embeddingInput);
+    const vectorsOut = await embedder.embed(inputs, cancellationSignal());
     await vectors.upsert(
       input.missionId,
       embedder.model,
@@ -89,6 +96,7 @@ export function createChunkActivities(context: IngestContext) {
         contentVersion,
         chunkIndex: chunk.chunkIndex,
         vector: vectorsOut[i] ?? [],
+        contentHash: contentHashOf(inputs[i] as string),
       })),
     );
     // Only after the vectors are stored: a crash in between re-sends this batch, never skips it.
@@ -98,6 +106,15 @@ export function createChunkActivities(context: IngestContext) {
       embedder.model,
     );
   }
+}
+
+/** What a chunk is embedded from: its heading gives its text the context it was written in. */
+function embeddingInput(chunk: { heading: string | null; text: string }): string {
+  return chunk.heading ? `${chunk.heading}\n${chunk.text}` : chunk.text;
+}
+
+function contentHashOf(input: string): string {
+  return createHash('sha256').update(input, 'utf8').digest('hex');
 }
 
 /** The distinct titles of a document, as one text (null when it has none). */

@@ -7,7 +7,7 @@ import {
   sharedCollectionName,
   sharedPrefix,
 } from './qdrant-naming';
-import type { VectorCandidate, VectorPoint, VectorStore } from './vector-store';
+import type { PendingChunk, VectorCandidate, VectorPoint, VectorStore } from './vector-store';
 
 /** Where a mission's vectors live: the model's shared collection, or one of the mission's own. */
 export type CollectionMode = 'shared' | 'dedicated';
@@ -46,7 +46,13 @@ const payloadIndexes = [
   { field_name: 'document_id', field_schema: { type: 'keyword' } },
   // Deletes only test equality (must_not content_version = N): no range index needed.
   { field_name: 'content_version', field_schema: { type: 'integer', lookup: true, range: false } },
+  // Vectors are reused by the hash of the text they were made from (reuseByContent).
+  { field_name: 'content_hash', field_schema: { type: 'keyword' } },
 ] as const;
+
+/** Points read per scroll request when looking for reusable vectors, and pages at most. */
+const reusePageSize = 256;
+const reusePages = 8;
 
 /**
  * Vectors in Qdrant (the services profile). Every point carries its mission in a tenant-indexed
@@ -92,6 +98,7 @@ export class QdrantVectorStore implements VectorStore {
           chunk_index: point.chunkIndex,
           chunk_id: point.chunkId,
           model,
+          ...(point.contentHash ? { content_hash: point.contentHash } : {}),
         },
       }));
       const write = () =>
@@ -141,6 +148,56 @@ export class QdrantVectorStore implements VectorStore {
       if (isNotFound(error)) return [];
       throw error;
     }
+  }
+
+  /**
+   * Copies to the waiting chunks the vectors of the mission's points made from the same text (same
+   * content hash, in the model's collection). Points written before hashes were recorded are never a
+   * source; a hash repeated across many documents is found within a bounded number of pages.
+   */
+  async reuseByContent(
+    missionId: string,
+    model: string,
+    dimensions: number,
+    chunks: readonly PendingChunk[],
+  ): Promise<string[]> {
+    assertMissionId(missionId);
+    assertModel(model);
+    if (chunks.length === 0) return [];
+    const collection = await this.collectionFor(missionId, model, dimensions);
+    await this.ensureCollection(collection, dimensions);
+    const wanted = new Set(chunks.map((chunk) => chunk.contentHash));
+    const vectorByHash = new Map<string, number[]>();
+    let offset: string | number | undefined;
+    for (let page = 0; page < reusePages && vectorByHash.size < wanted.size; page++) {
+      const { points, next_page_offset: next } = await this.request('scroll', collection, () =>
+        this.client.scroll(collection, {
+          filter: {
+            must: [
+              missionFilter(missionId),
+              { key: 'content_hash', match: { any: [...wanted].filter((hash) => !vectorByHash.has(hash)) } },
+            ],
+          },
+          limit: reusePageSize,
+          offset,
+          with_payload: ['content_hash'],
+          with_vector: true,
+        }),
+      );
+      for (const point of points) {
+        const hash = point.payload?.content_hash;
+        if (typeof hash === 'string' && isDenseVector(point.vector, dimensions))
+          vectorByHash.set(hash, point.vector);
+      }
+      if (typeof next !== 'string' && typeof next !== 'number') break;
+      offset = next;
+    }
+    const copies = chunks.flatMap((chunk) => {
+      const vector = vectorByHash.get(chunk.contentHash);
+      return vector ? [{ ...chunk, vector }] : [];
+    });
+    await this.upsert(missionId, model, copies);
+    return copies.map((chunk) => chunk.chunkId);
   }
 
   /**
@@ -310,6 +367,14 @@ const isAlreadyExists = (error: unknown) =>
 
 function assertModel(model: string): void {
   if (typeof model !== 'string' || model.length === 0) throw new Error('an embedding model name is required');
+}
+
+function isDenseVector(vector: unknown, dimensions: number): vector is number[] {
+  return (
+    Array.isArray(vector) &&
+    vector.length === dimensions &&
+    vector.every((value) => typeof value === 'number')
+  );
 }
 
 function assertPoint(point: VectorPoint, dimensions: number): void {

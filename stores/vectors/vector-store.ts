@@ -8,7 +8,12 @@ export interface VectorPoint {
   contentVersion: number;
   chunkIndex: number;
   vector: number[];
+  /** sha256 of the text the vector was made from (activities/chunk.ts), so identical text can reuse it. */
+  contentHash?: string;
 }
+
+/** A chunk waiting for its vector, with the hash of the text it would be embedded from. */
+export type PendingChunk = Omit<VectorPoint, 'vector' | 'contentHash'> & { contentHash: string };
 
 export interface VectorCandidate {
   chunkId: string;
@@ -38,10 +43,16 @@ export interface VectorStore {
   ): Promise<void>;
   /**
    * Gives chunks the vector another chunk of the mission with the same heading and text already has
-   * from `model`, so unchanged text (a new version of a document, a repeated boilerplate) is not
-   * embedded again. Answers the chunks that got one. Optional: a store without it embeds everything.
+   * from `model` (of `dimensions`), so unchanged text (a new version of a document, a repeated
+   * boilerplate) is not embedded again. Answers the chunks that got one. Optional: a store without
+   * it embeds everything.
    */
-  reuseByContent?(missionId: string, model: string, chunkIds: readonly string[]): Promise<string[]>;
+  reuseByContent?(
+    missionId: string,
+    model: string,
+    dimensions: number,
+    chunks: readonly PendingChunk[],
+  ): Promise<string[]>;
   /** Resolves when the backing service answers (for readiness); rejects saying why it does not. */
   ping(): Promise<void>;
   close?(): Promise<void>;
@@ -98,8 +109,15 @@ export class PgVectorStore implements VectorStore {
     return rows.map((row) => ({ chunkId: row.chunk_id, distance: Number(row.distance) }));
   }
 
-  async reuseByContent(missionId: string, model: string, chunkIds: readonly string[]): Promise<string[]> {
-    if (chunkIds.length === 0) return [];
+  /** Compares the chunk rows' own heading and text (md5-indexed): the hashes are not needed here. */
+  async reuseByContent(
+    missionId: string,
+    model: string,
+    _dimensions: number,
+    chunks: readonly PendingChunk[],
+  ): Promise<string[]> {
+    if (chunks.length === 0) return [];
+    const chunkIds = chunks.map((chunk) => chunk.chunkId);
     const { rows } = await this.sql.inMission(missionId, (tx) =>
       tx.query<{ chunk_id: string }>(
         `WITH source AS (

@@ -97,6 +97,10 @@ const run = `vc${randomBytes(4).toString('hex')}`;
 const mission = (label: string) => `${run}-${label}`;
 const documentIdOf = (label: string) => createHash('sha256').update(label).digest('hex').slice(0, 32);
 
+/** prepareDocument's chunks read `chunk <index>`: the hash a store without the text compares. */
+const contentHashOfChunk = (chunkIndex: number) =>
+  createHash('sha256').update(`chunk ${chunkIndex}`).digest('hex');
+
 const qdrantSkipped = process.env.QDRANT_URL ? null : 'QDRANT_URL is not set; no registry ships Qdrant';
 
 // describe.each cannot skip one row, and an unavailable implementation must show as skipped with
@@ -139,6 +143,7 @@ function contract(open: () => Promise<Harness>): void {
       contentVersion,
       chunkIndex,
       vector,
+      contentHash: contentHashOfChunk(chunkIndex),
     }));
     await harness.store.upsert(missionId, model, points);
     written.push([missionId, documentId]);
@@ -189,6 +194,38 @@ function contract(open: () => Promise<Harness>): void {
     const hits = await harness.store.search(m, model, [0, 0, 0, 1], 10);
     expect(hits).toHaveLength(2);
     expect(hits[0]).toEqual({ chunkId: chunkIds[0], distance: expect.closeTo(0, 5) });
+  });
+
+  it('reuseByContent gives waiting chunks the vector of the same text in the mission, and nothing else', async () => {
+    const [m, other] = [mission('reuse'), mission('reuse-other')];
+    const [first, second] = await write(m, documentIdOf(`${m}:first`), [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+    ]);
+    const later = documentIdOf(`${m}:later`);
+    await harness.prepareDocument(m, later, 1, 3);
+    written.push([m, later]);
+    const waiting = [0, 1, 2].map((chunkIndex) => ({
+      chunkId: chunkIdFor(later, 1, chunkIndex),
+      documentId: later,
+      contentVersion: 1,
+      chunkIndex,
+      contentHash: contentHashOfChunk(chunkIndex),
+    }));
+    expect(await harness.store.reuseByContent?.(m, 'another-model', 4, waiting)).toEqual([]);
+    const reused = await harness.store.reuseByContent?.(m, model, 4, waiting);
+    // `chunk 2` was never embedded in the mission: it waits for the embedder.
+    expect([...(reused ?? [])].sort()).toEqual([waiting[0]?.chunkId, waiting[1]?.chunkId].sort());
+    expect((await searchIds(m, [1, 0, 0, 0], 2)).sort()).toEqual([first, waiting[0]?.chunkId].sort());
+    expect(await searchIds(m, [0, 1, 0, 0], 4)).toEqual(
+      expect.arrayContaining([second, waiting[1]?.chunkId]),
+    );
+    // Another mission with the same text has no source.
+    const elsewhere = documentIdOf(`${other}:same text`);
+    await harness.prepareDocument(other, elsewhere, 1, 1);
+    written.push([other, elsewhere]);
+    const alone = [{ ...waiting[0]!, chunkId: chunkIdFor(elsewhere, 1, 0), documentId: elsewhere }];
+    expect(await harness.store.reuseByContent?.(other, model, 4, alone)).toEqual([]);
   });
 
   it('a mission sees only its own vectors, even identical ones', async () => {

@@ -134,6 +134,7 @@ export async function startFakeQdrant(): Promise<FakeQdrant> {
     'PUT /points': upsert,
     'POST /points/query': (collection, args) => ok({ points: query(collection, args) }),
     'POST /points/delete': deletePoints,
+    'POST /points/scroll': scroll,
   };
 
   function createCollection(name: string, args: Record<string, unknown>): unknown {
@@ -266,6 +267,29 @@ export async function startFakeQdrant(): Promise<FakeQdrant> {
       }));
   }
 
+  /** Points in id order from `offset` (a point id), with the id after the page as the next offset. */
+  function scroll(collection: FakeCollection, args: Record<string, unknown>): unknown {
+    const known = new Set(['filter', 'limit', 'offset', 'with_payload', 'with_vector']);
+    const unknown = Object.keys(args).filter((key) => !known.has(key) && args[key] !== undefined);
+    if (unknown.length > 0) throw new HttpError(400, `fake-qdrant: ${unknown.join(', ')} not implemented`);
+    const limit = (args.limit as number | undefined) ?? 10;
+    const ordered = selected(collection, args.filter).sort((a, b) => compareIds(a.id, b.id));
+    // Like Qdrant: the page starts at the first point whose id is at or after the offset.
+    const from =
+      args.offset === undefined || args.offset === null
+        ? 0
+        : ordered.findIndex((point) => compareIds(point.id, args.offset) >= 0);
+    const page = from < 0 ? [] : ordered.slice(from, from + limit);
+    return ok({
+      points: page.map((point) => ({
+        id: point.id,
+        payload: payloadSelection(point.payload, args.with_payload ?? true),
+        vector: args.with_vector ? point.vector : null,
+      })),
+      next_page_offset: from >= 0 ? (ordered[from + limit]?.id ?? null) : null,
+    });
+  }
+
   function deletePoints(collection: FakeCollection, args: Record<string, unknown>): unknown {
     if (args.filter !== undefined) {
       for (const point of selected(collection, args.filter)) collection.points.delete(point.id);
@@ -305,7 +329,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Exact-match filtering: must / must_not / should of `{ key, match: { value } }` or nested filters. */
+/**
+ * Exact-match filtering: must / must_not / should of `{ key, match: { value } }`, `{ key, match: { any } }`
+ * or nested filters.
+ */
 function matches(payload: Record<string, unknown>, filter: unknown): boolean {
   if (filter === undefined || filter === null) return true;
   const { must, must_not: mustNot, should, ...other } = filter as Record<string, unknown>;
@@ -324,6 +351,11 @@ function conditionHolds(payload: Record<string, unknown>, condition: unknown): b
   const record = condition as Record<string, unknown>;
   if ('must' in record || 'must_not' in record || 'should' in record) return matches(payload, record);
   const { key, match, ...other } = record as { key?: unknown; match?: unknown };
+  const any = (match as { any?: unknown } | undefined)?.any;
+  if (typeof key === 'string' && Object.keys(other).length === 0 && Array.isArray(any)) {
+    const stored = payload[key];
+    return any.some((value) => (Array.isArray(stored) ? stored.includes(value) : stored === value));
+  }
   const value = (match as { value?: unknown } | undefined)?.value;
   if (
     typeof key !== 'string' ||
@@ -345,6 +377,12 @@ function payloadSelection(
     return Object.fromEntries(selection.filter((key) => key in payload).map((key) => [key, payload[key]]));
   if (selection === undefined || selection === false || selection === null) return null;
   throw new HttpError(400, 'fake-qdrant: only true, false or a list of keys is implemented for with_payload');
+}
+
+/** Point ids in order, by their text (code units, not locale: ids are hex and dashes). */
+function compareIds(a: unknown, b: unknown): number {
+  const [left, right] = [String(a), String(b)];
+  return left < right ? -1 : left > right ? 1 : 0;
 }
 
 function normalise(vector: number[]): number[] {

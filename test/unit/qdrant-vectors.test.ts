@@ -24,6 +24,7 @@ const tenantIndexes = [
   { field_name: 'mission_id', field_schema: { type: 'keyword', is_tenant: true } },
   { field_name: 'document_id', field_schema: { type: 'keyword' } },
   { field_name: 'content_version', field_schema: { type: 'integer', lookup: true, range: false } },
+  { field_name: 'content_hash', field_schema: { type: 'keyword' } },
 ];
 
 let fake: FakeQdrant;
@@ -152,16 +153,17 @@ describe('upsert', () => {
       `PUT ${base}/index`,
       `PUT ${base}/index`,
       `PUT ${base}/index`,
+      `PUT ${base}/index`,
       `PUT ${base}/points`,
     ]);
     const [, create, ...rest] = fake.requests;
     expect(create?.body).toEqual({ vectors: { size: 3, distance: 'Cosine' } });
-    const indexes = rest.slice(0, 3);
+    const indexes = rest.slice(0, 4);
     expect(indexes.map((request) => request.body)).toEqual(tenantIndexes);
     expect(indexes.every((request) => request.query.wait === 'true')).toBe(true);
     expect(collection(shared3).payloadSchema.mission_id).toEqual({ type: 'keyword', is_tenant: true });
 
-    const upsert = fake.requests[5];
+    const upsert = fake.requests[6];
     expect(upsert?.query.wait).toBe('true');
     expect(upsert?.body).toEqual({
       points: [
@@ -193,9 +195,10 @@ describe('upsert', () => {
       `GET ${base}`,
       `PUT ${base}/index`,
       `PUT ${base}/index`,
+      `PUT ${base}/index`,
       `PUT ${base}/points`,
     ]);
-    expect(fake.requests.slice(1, 3).map((request) => request.body)).toEqual(tenantIndexes.slice(1));
+    expect(fake.requests.slice(1, 4).map((request) => request.body)).toEqual(tenantIndexes.slice(1));
   });
 
   it('takes "already exists" from a concurrent creator as success', async () => {
@@ -299,6 +302,96 @@ describe('upsert', () => {
     );
     await store.upsert('alpha', model, []);
     expect(fake.requests).toEqual([]);
+  });
+});
+
+describe('reuseByContent', () => {
+  const waiting = (documentId: string, hashes: string[]) =>
+    hashes.map((contentHash, chunkIndex) => ({
+      chunkId: `${documentId}:1:${chunkIndex}`,
+      documentId,
+      contentVersion: 1,
+      chunkIndex,
+      contentHash,
+    }));
+  const withHashes = (points: VectorPoint[], hashes: string[]) =>
+    points.map((point, i) => ({ ...point, contentHash: hashes[i] }));
+
+  it('copies the vector of a point of the mission made from the same text, and records the hash', async () => {
+    const store = storeFor();
+    await store.upsert(
+      'alpha',
+      model,
+      withHashes(
+        pointsOf('doc-a', [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ]),
+        ['h-licence', 'h-own'],
+      ),
+    );
+    await store.upsert('beta', model, withHashes(pointsOf('doc-x', [[1, 1, 0]]), ['h-beta']));
+    const reused = await store.reuseByContent(
+      'alpha',
+      model,
+      3,
+      waiting('doc-b', ['h-licence', 'h-beta', 'h-new']),
+    );
+    // Only the mission's own points are sources; the third point of doc-a has no hash and is none.
+    expect(reused).toEqual(['doc-b:1:0']);
+    const copy = collection(shared3).points.get(pointIdFor('alpha', 'doc-b', 1, 0));
+    expect(copy?.vector).toEqual([1, 0, 0]);
+    expect(copy?.payload).toMatchObject({
+      mission_id: 'alpha',
+      chunk_id: 'doc-b:1:0',
+      content_hash: 'h-licence',
+    });
+    const [scroll] = fake.requestsTo('POST', `/collections/${shared3}/points/scroll`);
+    expect(scroll?.body).toMatchObject({
+      filter: {
+        must: [
+          missionFilter('alpha'),
+          { key: 'content_hash', match: { any: ['h-licence', 'h-beta', 'h-new'] } },
+        ],
+      },
+      with_vector: true,
+    });
+    expect(collection(shared3).payloadSchema.content_hash).toEqual({ type: 'keyword' });
+  });
+
+  it('pages on, asking only for hashes not yet found, while a common text fills the first page', async () => {
+    const store = storeFor();
+    const common = Array.from({ length: 300 }, (_, i) => [i + 1, 1, 0]);
+    await store.upsert(
+      'alpha',
+      model,
+      withHashes(
+        pointsOf('boilerplate', common),
+        common.map(() => 'h-common'),
+      ),
+    );
+    await store.upsert('alpha', model, withHashes(pointsOf('rare', [[0, 0, 1]]), ['h-rare']));
+    const reused = await store.reuseByContent('alpha', model, 3, waiting('doc-b', ['h-common', 'h-rare']));
+    expect(reused.sort()).toEqual(['doc-b:1:0', 'doc-b:1:1']);
+    expect(collection(shared3).points.get(pointIdFor('alpha', 'doc-b', 1, 1))?.vector).toEqual([0, 0, 1]);
+    const scrolls = fake.requestsTo('POST', `/collections/${shared3}/points/scroll`);
+    const asked = scrolls.map(
+      (request) =>
+        (request.body as { filter: { must: Array<{ match: { any?: string[] } }> } }).filter.must[1]?.match
+          .any,
+    );
+    // The page of 256 may or may not hold the rare text: every later page asks for what is missing.
+    expect(asked[0]).toEqual(['h-common', 'h-rare']);
+    for (const later of asked.slice(1)) expect(later).toEqual(['h-rare']);
+  });
+
+  it('finds nothing where the model has no points yet, and sends nothing for no chunks', async () => {
+    const store = storeFor();
+    expect(await store.reuseByContent('alpha', model, 3, [])).toEqual([]);
+    expect(fake.requests).toHaveLength(0);
+    expect(await store.reuseByContent('alpha', model, 3, waiting('doc-b', ['h-new']))).toEqual([]);
+    expect(collection(shared3).points.size).toBe(0);
   });
 });
 
