@@ -1,6 +1,8 @@
-import { basename, dirname, resolve } from 'node:path';
-import type { FeatureExtractionPipeline, Tensor } from '@huggingface/transformers';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Embedder } from './embedders';
+import type { EmbedderThreadData, EmbedderThreadReply } from './local-embedder-thread';
 import { embeddingModelSpec, type EmbeddingModelSpec } from './models/catalogue';
 
 export interface LocalModelEmbedderOptions {
@@ -17,17 +19,14 @@ interface LoadedModel {
   embedBatch(texts: string[]): Promise<number[][]>;
 }
 
-// One load per model folder per process, shared by every embedder on it: the first call starts it
-// and concurrent callers wait for the same promise.
+// One thread per model folder per process, shared by every embedder on it: the first call starts
+// it and concurrent callers wait for the same promise.
 const loads = new Map<string, Promise<LoadedModel>>();
-// transformers.js finds local models through a process-wide setting; loads are run one at a time
-// so two folders under different parents cannot swap it under each other.
-let loadQueue: Promise<unknown> = Promise.resolve();
 
 /**
- * A sentence-embedding model run in this process by transformers.js on onnxruntime-node, from a
- * local folder only (never a hub): mean pooling over the tokens, then unit length, as
- * sentence-transformers does for these models. Loaded on first use.
+ * A sentence-embedding model run in this process by transformers.js on onnxruntime-node, in a
+ * worker thread, from a local folder only (never a hub): mean pooling over the tokens, then unit
+ * length, as sentence-transformers does for these models. Loaded on first use.
  */
 export class LocalModelEmbedder implements Embedder {
   readonly semantic = true;
@@ -70,49 +69,86 @@ export class LocalModelEmbedder implements Embedder {
     const key = `${this.spec.id}@${this.modelDir}`;
     let loading = loads.get(key);
     if (!loading) {
-      loading = loadModel(this.spec, this.modelDir);
+      // A failed load, or a thread that died, is not remembered: a later call loads again.
+      loading = loadModel(this.spec, this.modelDir, () => {
+        if (loads.get(key) === loading) loads.delete(key);
+      });
       loads.set(key, loading);
-      // A failed load is not remembered: a later call tries again (the folder may be fixed by then).
-      loading.catch(() => loads.delete(key));
     }
     return loading;
   }
 }
 
-function loadModel(spec: EmbeddingModelSpec, modelDir: string): Promise<LoadedModel> {
-  const loaded = loadQueue.then(async () => {
-    // Imported here: onnxruntime's native library is loaded only by processes that embed locally.
-    const transformers = await import('@huggingface/transformers');
-    transformers.env.allowRemoteModels = false;
-    transformers.env.allowLocalModels = true;
-    transformers.env.localModelPath = `${dirname(modelDir)}/`;
-    const extractor: FeatureExtractionPipeline = await transformers.pipeline(
-      'feature-extraction',
-      basename(modelDir),
-      { dtype: spec.dtype, local_files_only: true },
-    );
-    const { mean_pooling } = transformers;
-    const outputName = spec.tokenEmbeddingsOutput ?? 'last_hidden_state';
-    return {
-      async embedBatch(texts: string[]): Promise<number[][]> {
-        // The pipeline's own call would truncate at the tokenizer's 512 tokens and read only
-        // `last_hidden_state`: the same steps here, at the model's trained length and named output.
-        const inputs = extractor.tokenizer(texts, {
-          padding: true,
-          truncation: true,
-          max_length: spec.maxTokens,
-        }) as { attention_mask: Tensor };
-        const outputs = (await extractor.model(inputs)) as Record<string, Tensor | undefined>;
-        const tokenEmbeddings = outputs[outputName];
-        if (!tokenEmbeddings) {
-          throw new Error(
-            `model ${spec.id} has no output '${outputName}' (it has ${Object.keys(outputs).join(', ')})`,
-          );
-        }
-        return mean_pooling(tokenEmbeddings, inputs.attention_mask).normalize(2, -1).tolist() as number[][];
-      },
-    } satisfies LoadedModel;
+/**
+ * The compiled thread entry. Running from TypeScript sources (the test suite), the build output is
+ * used: a worker thread runs plain JavaScript.
+ */
+function threadScript(): string {
+  const candidates = [
+    join(__dirname, 'local-embedder-thread.js'),
+    join(__dirname, '..', 'dist', 'adapters', 'local-embedder-thread.js'),
+  ];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found)
+    throw new Error(`embedder thread script not found (run npm run build): ${candidates.join(', ')}`);
+  return found;
+}
+
+/**
+ * Loads the model in a worker thread of its own (local-embedder-thread.ts says why) and answers
+ * once it is ready. An idle thread does not keep the process alive; if it dies, every request
+ * waiting on it fails and the next call loads the model again.
+ */
+function loadModel(spec: EmbeddingModelSpec, modelDir: string, forget: () => void): Promise<LoadedModel> {
+  return new Promise((resolveLoaded, rejectLoaded) => {
+    const thread = new Worker(threadScript(), {
+      workerData: { spec, modelDir } satisfies EmbedderThreadData,
+    });
+    const waiting = new Map<number, { resolve(vectors: number[][]): void; reject(error: Error): void }>();
+    let nextId = 0;
+    let ready = false;
+    const fail = (error: Error) => {
+      forget();
+      if (!ready) rejectLoaded(error);
+      for (const request of waiting.values()) request.reject(error);
+      waiting.clear();
+    };
+    thread.on('error', fail);
+    thread.on('exit', (code) => fail(new Error(`the embedding model's thread stopped (exit code ${code})`)));
+    thread.on('message', (reply: EmbedderThreadReply) => {
+      if ('ready' in reply) {
+        ready = true;
+        thread.unref();
+        resolveLoaded(loaded);
+      } else if ('loadError' in reply) {
+        void thread.terminate();
+        fail(new Error(reply.loadError));
+      } else {
+        const request = waiting.get(reply.id);
+        waiting.delete(reply.id);
+        if (waiting.size === 0) thread.unref();
+        if ('error' in reply) request?.reject(new Error(reply.error));
+        else request?.resolve(rowsOf(reply.vectors, reply.dimensions));
+      }
+    });
+    const loaded: LoadedModel = {
+      embedBatch: (texts) =>
+        new Promise((resolve, reject) => {
+          const id = nextId++;
+          waiting.set(id, { resolve, reject });
+          // Held while it works, so a process waiting for vectors is not ended under it; an idle
+          // thread keeps no process alive (listeners ref a worker: unref comes after them).
+          thread.ref();
+          thread.postMessage({ id, texts });
+        }),
+    };
   });
-  loadQueue = loaded.catch(() => undefined);
-  return loaded;
+}
+
+function rowsOf(flat: Float32Array, dimensions: number): number[][] {
+  const rows: number[][] = [];
+  for (let start = 0; start < flat.length; start += dimensions) {
+    rows.push(Array.from(flat.subarray(start, start + dimensions)));
+  }
+  return rows;
 }

@@ -78,6 +78,24 @@ describeWithModel('LocalModelEmbedder on all-MiniLM-L6-v2', () => {
     expect(vector).toHaveLength(384);
   });
 
+  it('runs the model off the event loop: timers keep firing while a long batch is embedded', async () => {
+    const long = Array.from(
+      { length: 8 },
+      (_, i) =>
+        `passage ${i} ` + 'the harbour master logged every vessel and its cargo before dawn '.repeat(20),
+    );
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 1);
+    try {
+      await embedder.embed(long);
+    } finally {
+      clearInterval(ticking);
+    }
+    // Four forward passes of two 256-token texts: run on this thread they would leave the timer
+    // a turn between batches only (18 turns, measured); in the model's own thread it fires throughout.
+    expect(turns).toBeGreaterThan(200);
+  });
+
   it('stops between batches when aborted, and does not start when aborted already', async () => {
     const texts = Array.from({ length: 40 }, (_, i) => `sentence number ${i} about something else`);
     const controller = new AbortController();
