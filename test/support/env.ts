@@ -42,6 +42,13 @@ export function testEmbeddingModel(): { folder: string } | { unavailable: string
   return { unavailable: process.env.MF_TEST_MODEL_UNAVAILABLE ?? 'the global set-up did not run' };
 }
 
+/** The cross-encoder's folder fetched by the global set-up, or why there is none. */
+export function testRerankerModel(): { folder: string } | { unavailable: string } {
+  const folder = process.env.MF_TEST_RERANKER_DIR;
+  if (folder) return { folder };
+  return { unavailable: process.env.MF_TEST_RERANKER_UNAVAILABLE ?? 'the global set-up did not run' };
+}
+
 export const repoRoot = join(__dirname, '..', '..');
 
 function required(name: string): string {

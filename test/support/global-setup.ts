@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
-import { defaultEmbeddingModelId } from '../../adapters/models/catalogue';
-import { ensureEmbeddingModel } from '../../adapters/models/fetch';
+import { crossEncoderModel, defaultEmbeddingModelId } from '../../adapters/models/catalogue';
+import { ensureEmbeddingModel, ensureModelFolder } from '../../adapters/models/fetch';
 import { startScratchDevServer, type DevServer } from '../../temporal/dev-server';
 import { repoRoot } from './env';
 import { startTestServices, stopTestServices } from './services';
@@ -26,7 +26,7 @@ export default async function globalSetup(): Promise<void> {
   const say = (message: string) => process.stderr.write(`[test set-up] ${message}\n`);
   const started = Date.now();
   const servicesStarting = startTestServices(reports, say);
-  const modelFetched = fetchTestEmbeddingModel(say);
+  const modelFetched = fetchTestModels(say);
   const server = await startScratchDevServer({
     logFile: join(reports, 'temporal-dev-server.log'),
     say,
@@ -66,13 +66,13 @@ export default async function globalSetup(): Promise<void> {
 }
 
 /**
- * The local embedding model, fetched here once per machine (never during a test) into the cache
+ * The local models (the embedding model, and the cross-encoder), fetched here once per machine (never during a test) into the cache
  * `npm start` uses; its folder is handed to the tests as MF_TEST_MODEL_DIR, or why it could not be
  * had as MF_TEST_MODEL_UNAVAILABLE (the tests that need it then skip, saying so). Every stack the
  * tests start embeds lexically unless a test chooses the model (EMBEDDER=local with
  * MISSIONFLOW_MODEL_DIR): spawned `npm start` processes inherit EMBEDDER=lexical from here.
  */
-async function fetchTestEmbeddingModel(say: (message: string) => void): Promise<void> {
+async function fetchTestModels(say: (message: string) => void): Promise<void> {
   process.env.EMBEDDER = 'lexical';
   try {
     const folder = await ensureEmbeddingModel(defaultEmbeddingModelId, {
@@ -84,5 +84,17 @@ async function fetchTestEmbeddingModel(say: (message: string) => void): Promise<
   } catch (error) {
     process.env.MF_TEST_MODEL_UNAVAILABLE = (error as Error).message;
     say(`${(error as Error).message}: the tests of the local embedding model are skipped`);
+  }
+  // The cross-encoder that RERANKER=local loads, likewise into the cache the stacks read.
+  try {
+    const folder = await ensureModelFolder(crossEncoderModel, {
+      env: { ...process.env, MISSIONFLOW_MODEL_DIR: undefined },
+      say,
+    });
+    process.env.MF_TEST_RERANKER_DIR = folder;
+    say(`re-ranking model ${crossEncoderModel.id} at ${folder}`);
+  } catch (error) {
+    process.env.MF_TEST_RERANKER_UNAVAILABLE = (error as Error).message;
+    say(`${(error as Error).message}: the tests of the cross-encoder are skipped`);
   }
 }
