@@ -31,7 +31,7 @@ import {
   writeReport,
   type RetrievalReport,
 } from './retrieval/report';
-import { SearchClient, searchConfigurations } from './retrieval/search-client';
+import { rerankedConfiguration, SearchClient, searchConfigurations } from './retrieval/search-client';
 
 const repoRoot = join(__dirname, '..', '..');
 const say = (message: string) => process.stdout.write(`${message}\n`);
@@ -104,7 +104,11 @@ async function search(
   );
   const client = new SearchClient(apiBase, groupByDocument);
   const evaluated = [];
-  for (const configuration of searchConfigurations) {
+  const configurations =
+    process.env.RERANKER === 'local'
+      ? [...searchConfigurations, rerankedConfiguration]
+      : searchConfigurations;
+  for (const configuration of configurations) {
     say(`search: ${configuration.name}`);
     evaluated.push(await evaluateApiConfiguration(client, configuration, sets, pageOf));
   }

@@ -11,6 +11,8 @@ export interface SearchConfiguration {
   name: string;
   /** Absent: the API's default, every strategy fused. */
   strategies?: Strategy[];
+  /** Re-rank the first results with the cross-encoder (a platform started with RERANKER=local). */
+  rerank?: boolean;
 }
 
 export const searchConfigurations: SearchConfiguration[] = [
@@ -19,6 +21,9 @@ export const searchConfigurations: SearchConfiguration[] = [
   { name: 'dense', strategies: ['dense'] },
   { name: 'graph', strategies: ['graph'] },
 ];
+
+/** The fusion re-ranked by the cross-encoder, measured when the platform runs with RERANKER=local. */
+export const rerankedConfiguration: SearchConfiguration = { name: 'fusion+rerank', rerank: true };
 
 /** Pages scored per question. */
 const pagesWanted = 10;
@@ -61,6 +66,7 @@ export class SearchClient {
       limit: this.groupByDocument ? pagesWanted : chunksWantedUngrouped,
       ...(this.groupByDocument ? { groupBy: 'document' } : {}),
       ...(configuration.strategies ? { strategies: configuration.strategies } : {}),
+      ...(configuration.rerank ? { rerank: true } : {}),
     };
     const started = performance.now();
     const response = await post(this.apiBase, body);
