@@ -6,7 +6,7 @@ import {
   type EntityMention,
   type ExtractedEntities,
 } from '../domain/entities';
-import { postOpenAiJson } from './openai-http';
+import { askChatForList } from './openai-http';
 
 export interface LlmExtractorOptions {
   /** Base URL up to and including the API version, e.g. https://api.example.com/v1 */
@@ -92,41 +92,22 @@ export class LlmEntityExtractor {
     types: readonly string[],
     signal?: AbortSignal,
   ): Promise<Array<{ type: string; name: string }> | null> {
-    const body = await postOpenAiJson<{ choices?: Array<{ message?: { content?: unknown } }> }>({
+    const listed = await askChatForList({
+      key: 'entities',
       baseUrl: this.options.baseUrl,
-      path: '/chat/completions',
+      model: this.options.model,
       apiKey: this.options.apiKey,
-      body: {
-        model: this.options.model,
-        temperature: 0,
-        response_format: { type: 'json_object' },
-        messages: [
-          {
-            role: 'system',
-            content:
-              'You extract named entities from text. Answer with JSON only, in the form ' +
-              '{"entities":[{"type":"<type>","name":"<the entity exactly as written in the text>"}]}. ' +
-              `Use only these types: ${types.join(', ')}. List each entity once. Do not add entities ` +
-              'that are not in the text.',
-          },
-          { role: 'user', content: batch.map((chunk) => chunk.text).join('\n\n') },
-        ],
-      },
+      system:
+        'You extract named entities from text. Answer with JSON only, in the form ' +
+        '{"entities":[{"type":"<type>","name":"<the entity exactly as written in the text>"}]}. ' +
+        `Use only these types: ${types.join(', ')}. List each entity once. Do not add entities ` +
+        'that are not in the text.',
+      user: batch.map((chunk) => chunk.text).join('\n\n'),
       signal,
       timeoutMs: this.options.timeoutMs ?? 120_000,
-      what: 'chat completions endpoint',
       rejectedCode: 'extraction_rejected',
     });
-    const content = body.choices?.[0]?.message?.content;
-    if (typeof content !== 'string') return null;
-    let answer: unknown;
-    try {
-      answer = JSON.parse(content);
-    } catch {
-      return null;
-    }
-    const listed = (answer as { entities?: unknown } | null)?.entities;
-    if (!Array.isArray(listed)) return null;
+    if (!listed) return null;
     const allowed = new Set(types);
     return listed.slice(0, llmLimits.entitiesPerAnswer).flatMap((item: unknown) => {
       const { type, name } = (item ?? {}) as { type?: unknown; name?: unknown };

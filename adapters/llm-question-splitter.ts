@@ -1,5 +1,5 @@
 import { maxQuestionParts } from '../domain/query-parts';
-import { postOpenAiJson } from './openai-http';
+import { askChatForList } from './openai-http';
 
 export interface ChatQuestionSplitterOptions {
   /** Base URL up to and including the API version, e.g. https://api.example.com/v1 */
@@ -24,47 +24,29 @@ export class ChatQuestionSplitter {
   }
 
   async split(question: string, signal?: AbortSignal): Promise<string[] | null> {
-    const body = await postOpenAiJson<{ choices?: Array<{ message?: { content?: unknown } }> }>({
+    const listed = await askChatForList({
+      key: 'questions',
       baseUrl: this.options.baseUrl,
-      path: '/chat/completions',
+      model: this.options.model,
       apiKey: this.options.apiKey,
-      body: {
-        model: this.options.model,
-        temperature: 0,
-        response_format: { type: 'json_object' },
-        messages: [
-          {
-            role: 'system',
-            content:
-              'You split a search question into the separate questions it asks, so each can be ' +
-              'searched on its own. Answer with JSON only: {"questions":["<question>", ...]}. ' +
-              `At most ${maxQuestionParts} questions. Each must make sense alone: repeat the subject ` +
-              'where the original refers back to it. A question that asks one thing comes back ' +
-              'unchanged, as the only item. Keep the original language and wording otherwise.',
-          },
-          { role: 'user', content: question },
-        ],
-      },
+      system:
+        'You split a search question into the separate questions it asks, so each can be ' +
+        'searched on its own. Answer with JSON only: {"questions":["<question>", ...]}. ' +
+        `At most ${maxQuestionParts} questions. Each must make sense alone: repeat the subject ` +
+        'where the original refers back to it. A question that asks one thing comes back ' +
+        'unchanged, as the only item. Keep the original language and wording otherwise.',
+      user: question,
       signal,
       timeoutMs: this.options.timeoutMs ?? 5_000,
-      what: 'chat completions endpoint',
       rejectedCode: 'question_split_rejected',
     });
-    return checkedParts(body.choices?.[0]?.message?.content, question);
+    return checkedParts(listed, question);
   }
 }
 
 /** The model's questions when they are what was asked for; null otherwise. */
-function checkedParts(content: unknown, question: string): string[] | null {
-  if (typeof content !== 'string') return null;
-  let answer: unknown;
-  try {
-    answer = JSON.parse(content);
-  } catch {
-    return null;
-  }
-  const listed = (answer as { questions?: unknown } | null)?.questions;
-  if (!Array.isArray(listed) || listed.length === 0 || listed.length > maxQuestionParts) return null;
+function checkedParts(listed: unknown[] | null, question: string): string[] | null {
+  if (!listed || listed.length === 0 || listed.length > maxQuestionParts) return null;
   // A part may repeat the subject it refers back to, so it may be longer than its share of the
   // question, but never longer than the question plus a little: a model that answers instead of
   // splitting is refused.

@@ -38,3 +38,49 @@ export async function postOpenAiJson<T>(options: {
   }
   return (await response.json()) as T;
 }
+
+/**
+ * One chat completion asked for a JSON object holding a list under `key` (temperature 0): a system
+ * instruction and the user's text in, that list out; null when the answer is not such JSON (a model
+ * may answer anything). What the list holds is the caller's to check.
+ */
+export async function askChatForList(options: {
+  key: string;
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  system: string;
+  user: string;
+  signal?: AbortSignal;
+  timeoutMs: number;
+  rejectedCode: string;
+}): Promise<unknown[] | null> {
+  const body = await postOpenAiJson<{ choices?: Array<{ message?: { content?: unknown } }> }>({
+    baseUrl: options.baseUrl,
+    path: '/chat/completions',
+    apiKey: options.apiKey,
+    body: {
+      model: options.model,
+      temperature: 0,
+      response_format: { type: 'json_object' },
+      messages: [
+        { role: 'system', content: options.system },
+        { role: 'user', content: options.user },
+      ],
+    },
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    what: 'chat completions endpoint',
+    rejectedCode: options.rejectedCode,
+  });
+  const content = body.choices?.[0]?.message?.content;
+  if (typeof content !== 'string') return null;
+  let answer: unknown;
+  try {
+    answer = JSON.parse(content);
+  } catch {
+    return null;
+  }
+  const listed = (answer as Record<string, unknown> | null)?.[options.key];
+  return Array.isArray(listed) ? (listed as unknown[]) : null;
+}

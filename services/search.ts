@@ -123,7 +123,7 @@ export class SearchService {
       plan.rerank,
     ]);
     if (this.deps.cacheTtlSeconds === 0) {
-      return this.answer(missionId, cartridge, embedder, request, plan, null);
+      return this.answer({ missionId, cartridge, embedder, request, plan, questionVector: null });
     }
     const exact = await this.semantic.exact<SearchAnswer>(missionId, settings, request.query);
     if (exact.value) return { ...exact.value, cached: 'exact' };
@@ -133,7 +133,14 @@ export class SearchService {
       const close = await this.semantic.closest<SearchAnswer>(missionId, settings, questionVector, threshold);
       if (close) return { ...close, cached: 'semantic' };
     }
-    const answer = await this.answer(missionId, cartridge, embedder, request, plan, questionVector ?? null);
+    const answer = await this.answer({
+      missionId,
+      cartridge,
+      embedder,
+      request,
+      plan,
+      questionVector: questionVector ?? null,
+    });
     await this.semantic.remember(
       missionId,
       settings,
@@ -146,18 +153,14 @@ export class SearchService {
   }
 
   /** The fused results, the first of them re-read by the cross-encoder when the plan says so. */
-  private async answer(
-    missionId: string,
-    cartridge: Cartridge,
-    embedder: Embedder,
-    request: SearchRequest,
-    plan: SearchPlan,
-    questionVector: number[] | null,
-  ): Promise<SearchAnswer> {
+  private async answer(run: SearchRun): Promise<SearchAnswer> {
+    const { request, plan } = run;
     const reranker = plan.rerank > 0 ? this.deps.reranker : null;
-    if (!reranker) return this.compute(missionId, cartridge, embedder, request, plan, questionVector);
-    const wider = { ...request, limit: Math.max(request.limit, plan.rerank) };
-    const fused = await this.compute(missionId, cartridge, embedder, wider, plan, questionVector);
+    if (!reranker) return this.compute(run);
+    const fused = await this.compute({
+      ...run,
+      request: { ...request, limit: Math.max(request.limit, plan.rerank) },
+    });
     const { results, reranked } = await rerankResults(reranker, request.query, fused.results, plan.rerank, {
       explain: request.explain === true,
       logger: this.deps.logger,
@@ -190,14 +193,8 @@ export class SearchService {
     return { parts: splitQuestion(query), splitBy: 'rules' };
   }
 
-  private async compute(
-    missionId: string,
-    cartridge: Cartridge,
-    embedder: Embedder,
-    request: SearchRequest,
-    plan: SearchPlan,
-    questionVector: number[] | null,
-  ): Promise<SearchAnswer> {
+  private async compute(run: SearchRun): Promise<SearchAnswer> {
+    const { missionId, cartridge, embedder, request, plan, questionVector } = run;
     const { retrieval } = this.deps;
     const { parts, splitBy } = await this.questionParts(cartridge, request.query);
     const perDocument = plan.groupBy === 'document' ? cartridge.search.passagesPerDocument : 1;
@@ -260,6 +257,17 @@ export class SearchService {
       reranker: null,
     };
   }
+}
+
+/** One search as it is being answered: what was asked, in which mission, and how it is planned. */
+interface SearchRun {
+  missionId: string;
+  cartridge: Cartridge;
+  embedder: Embedder;
+  request: SearchRequest;
+  plan: SearchPlan;
+  /** The whole question's embedding, when the cache made it already. */
+  questionVector: number[] | null;
 }
 
 /** A fused chunk with how each strategy found it. */

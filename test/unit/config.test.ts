@@ -26,6 +26,7 @@ it('gives the embedded-profile defaults for an empty environment', () => {
     TASK_QUEUE_PREFIX: 'missionflow',
     MAX_UPLOAD_BYTES: 50 * 1024 * 1024,
     EMBEDDER: 'auto',
+    RERANKER: 'off',
     LOCAL_EMBEDDING_MODEL: 'all-MiniLM-L6-v2-q8',
     LOCAL_EMBEDDING_BATCH_SIZE: 16,
     EMBEDDINGS_DIMENSIONS: 384,
