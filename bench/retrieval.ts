@@ -18,6 +18,7 @@ import { loadConfig } from '../domain/config';
 import { createLogger } from '../observability/logger';
 import { startScratchDevServer } from '../temporal/dev-server';
 import { startPlatform } from '../workers/platform';
+import { wholeNumberFromEnv } from './env';
 import { Bm25Index } from './retrieval/bm25';
 import { acquireCorpus, type Corpus } from './retrieval/corpus';
 import { evaluateApiConfiguration, evaluateBm25 } from './retrieval/evaluation';
@@ -35,13 +36,6 @@ import { rerankedConfiguration, SearchClient, searchConfigurations } from './ret
 
 const repoRoot = join(__dirname, '..', '..');
 const say = (message: string) => process.stdout.write(`${message}\n`);
-
-function wholeNumberFromEnv(name: string, fallback: number | undefined): number | undefined {
-  const text = process.env[name]?.trim();
-  if (!text) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`${name} must be a whole number above 0`);
-  return Number(text);
-}
 
 const pageLimit = wholeNumberFromEnv('BENCH_PAGES', undefined);
 const concurrency = wholeNumberFromEnv('BENCH_CONCURRENCY', 8) as number;

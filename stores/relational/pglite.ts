@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { applicationRole, migrate } from './migrations';
+import { analyseNeverAnalysedTables, embeddedStatistics } from './pglite-statistics';
 import { missionScoped, type SqlClient, type SqlExecutor } from './sql';
 
 /**
@@ -16,12 +17,22 @@ export async function openPglite(dataDir?: string): Promise<SqlClient> {
       return { rows: result.rows };
     },
   });
-  const transaction: SqlClient['transaction'] = (work) => db.transaction((tx) => work(executor(tx)));
+  const plain: SqlClient['transaction'] = (work) => db.transaction((tx) => work(executor(tx)));
+  // No autovacuum in PGlite: the statistics the planner needs are kept here (pglite-statistics.ts).
+  const statistics = embeddedStatistics(plain);
+  const transaction: SqlClient['transaction'] = async (work) => {
+    const result = await plain(work);
+    statistics.afterTransaction();
+    return result;
+  };
   return {
     ...executor(db),
     transaction,
     inMission: missionScoped(transaction),
-    close: () => db.close(),
+    close: async () => {
+      await statistics.idle();
+      await db.close();
+    },
   };
 }
 
@@ -53,6 +64,7 @@ export async function prepareEmbeddedDatabase(sql: SqlClient): Promise<number[]>
     END IF;
   END $do$`);
   const applied = await migrate(sql, { grantTo: applicationRole });
+  await analyseNeverAnalysedTables(sql);
   await sql.query(`SET ROLE ${applicationRole}`);
   return applied;
 }
