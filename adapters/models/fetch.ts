@@ -68,10 +68,7 @@ export async function ensureEmbeddingModel(modelId: string, options: EnsureModel
 }
 
 /** As ensureEmbeddingModel, for any spec (the tests' small ones included). */
-export async function ensureModelFolder(
-  spec: ModelSpec,
-  options: EnsureModelOptions,
-): Promise<string> {
+export async function ensureModelFolder(spec: ModelSpec, options: EnsureModelOptions): Promise<string> {
   const found = await lookUpModelFolder(spec, options.env);
   if ('folder' in found) return found.folder;
   // A folder the operator named is used or refused, never replaced by a download.
@@ -100,10 +97,7 @@ function modelNoun(spec: ModelSpec): string {
  * Where the model is without any network: MISSIONFLOW_MODEL_DIR when set (a folder holding the
  * files transformers.js loads), else the verified cache folder; or what is missing.
  */
-export async function lookUpModelFolder(
-  spec: ModelSpec,
-  env: NodeJS.ProcessEnv,
-): Promise<ModelLookup> {
+export async function lookUpModelFolder(spec: ModelSpec, env: NodeJS.ProcessEnv): Promise<ModelLookup> {
   const named = env.MISSIONFLOW_MODEL_DIR;
   if (named) {
     const needed = ['config.json', 'tokenizer.json', 'tokenizer_config.json', onnxFileByDtype[spec.dtype]];
