@@ -10,8 +10,9 @@ export interface Reranker {
 
 /**
  * The cross-encoder of the catalogue (ms-marco-MiniLM-L-12-v2), run from a local folder in a thread
- * of its own: the question and each passage are read together, which judges relevance better than
- * comparing two separately made vectors, and costs a forward pass per passage.
+ * of its own: the question and each passage are read together (a forward pass per passage), rather
+ * than compared as two separately made vectors. Trained on web questions: measure it on the
+ * mission's documents before relying on it (README: Re-ranking).
  */
 export class LocalCrossEncoder implements Reranker {
   readonly model: string;

@@ -55,7 +55,8 @@ export const searchSchema = z
     /**
      * How many of the first results the cross-encoder re-reads and re-orders, on a platform that
      * has it (RERANKER=local); 0 turns re-ranking off (a request may still ask for it). It reads
-     * each question–passage pair whole: better order, about 0.1 s per result on 2 cores.
+     * each question–passage pair whole, about 0.1 s per result on 2 cores; on the PostgreSQL manual
+     * it ranked worse than the fusion (README: Re-ranking), hence off by default.
      */
     rerankCandidates: z.number().int().min(0).max(50).default(0),
     /**
