@@ -1,4 +1,4 @@
-import { request, waitForDocument } from '../support/http';
+import { ingestNamedDocuments, request } from '../support/http';
 import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
 
@@ -69,23 +69,11 @@ beforeAll(async () => {
     copy: { region: 'amer', year: 2026 },
     lighthouse: { region: 'emea', year: 2024 },
   };
-  for (const name of Object.keys(documents) as Name[]) {
-    const accepted = await request<{ documentId: string }>(
-      stack.baseUrl,
-      'POST',
-      `/v1/missions/${mission}/documents`,
-      {
-        text: documents[name],
-        title: name,
-        mediaType: 'text/markdown',
-        metadata: metadata[name],
-      },
-    );
-    ids[name] = accepted.body.documentId;
-  }
-  for (const name of Object.keys(documents) as Name[]) {
-    expect((await waitForDocument(stack.baseUrl, mission, ids[name])).status).toBe('indexed');
-  }
+  const named = await ingestNamedDocuments(stack.baseUrl, mission, documents, (name) => ({
+    mediaType: 'text/markdown',
+    metadata: metadata[name],
+  }));
+  Object.assign(ids, named);
 });
 
 const ask = (body: Record<string, unknown>) =>

@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./test/support/native-arrays-environment.js
  */
-import { request, waitForDocument } from '../support/http';
+import { ingestNamedDocuments, request } from '../support/http';
 import { testEmbeddingModel, testRerankerModel } from '../support/env';
 import { withMissionStack } from '../support/missions';
 import type { TestStack } from '../support/stack';
@@ -56,18 +56,7 @@ describeWithModel('search with the local semantic model', () => {
   );
 
   beforeAll(async () => {
-    for (const name of Object.keys(documents) as Name[]) {
-      const accepted = await request<{ documentId: string }>(
-        stack.baseUrl,
-        'POST',
-        `/v1/missions/${mission}/documents`,
-        { text: documents[name], title: name },
-      );
-      ids[name] = accepted.body.documentId;
-    }
-    for (const name of Object.keys(documents) as Name[]) {
-      expect((await waitForDocument(stack.baseUrl, mission, ids[name])).status).toBe('indexed');
-    }
+    Object.assign(ids, await ingestNamedDocuments(stack.baseUrl, mission, documents));
   });
 
   const ask = (body: Record<string, unknown>) =>

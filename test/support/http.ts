@@ -138,3 +138,32 @@ export interface SearchResponse {
 export async function search(baseUrl: string, mission: string, query: string, limit?: number) {
   return request<SearchResponse>(baseUrl, 'POST', `/v1/missions/${mission}/search`, { query, limit });
 }
+
+/**
+ * Posts each text to the mission under its name as title (all first, so they are ingested together),
+ * with the fields `more` adds, waits until every one is indexed, and answers their ids by name.
+ */
+export async function ingestNamedDocuments<Name extends string>(
+  baseUrl: string,
+  missionId: string,
+  texts: Record<Name, string>,
+  more: (name: Name) => Record<string, unknown> = () => ({}),
+): Promise<Record<Name, string>> {
+  const names = Object.keys(texts) as Name[];
+  const ids = {} as Record<Name, string>;
+  for (const name of names) {
+    const accepted = await request<{ documentId: string }>(
+      baseUrl,
+      'POST',
+      `/v1/missions/${missionId}/documents`,
+      { text: texts[name], title: name, ...more(name) },
+    );
+    ids[name] = accepted.body.documentId;
+  }
+  for (const name of names) {
+    const document = await waitForDocument(baseUrl, missionId, ids[name]);
+    if (document.status !== 'indexed')
+      throw new Error(`document ${name} ended ${document.status}, not indexed`);
+  }
+  return ids;
+}
