@@ -15,7 +15,7 @@
  * scratch folder), DATABASE_URL (a PostgreSQL to run against instead of PGlite: give it a scratch
  * database, the mission `search-bench` is written there and kept).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wholeNumberFromEnv } from './env';
@@ -96,6 +96,8 @@ async function measureSize(
 
 async function main(): Promise<void> {
   const dataDir = keptDataDir ?? (await mkdtemp(join(tmpdir(), 'mf-bench-search-')));
+  // A kept folder may be named before it exists: the first run creates it, later runs grow it.
+  if (keptDataDir) await mkdir(keptDataDir, { recursive: true });
   const bench = await openSearchBench(dataDir, repoRoot);
   const figures: SizeFigures[] = [];
   try {

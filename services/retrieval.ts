@@ -77,29 +77,22 @@ export class Retrieval {
           .catch(() => []),
       ),
     );
-    const weights = new Map<string, number>();
+    const weights = new Map<string, { type: string; key: string; weight: number }>();
     const refKey = (type: string, key: string) => `${type}\u0000${key}`;
-    for (const entity of named) weights.set(refKey(entity.type, entity.key), rarity(entity.chunks));
+    for (const entity of named) {
+      weights.set(refKey(entity.type, entity.key), { ...entity, weight: rarity(entity.chunks) });
+    }
     for (const neighbour of neighbours.flat()) {
       const id = refKey(neighbour.type, neighbour.key);
-      if (!weights.has(id)) weights.set(id, graphNeighbours.weight * rarity(neighbour.mentions));
+      if (!weights.has(id)) {
+        weights.set(id, {
+          type: neighbour.type,
+          key: neighbour.key,
+          weight: graphNeighbours.weight * rarity(neighbour.mentions),
+        });
+      }
     }
-    const mentions = await this.deps.chunkEntities.chunksMentioning(
-      missionId,
-      [...weights.keys()].map((id) => {
-        const [type, key] = id.split('\u0000') as [string, string];
-        return { type, key };
-      }),
-    );
-    const scores = new Map<string, number>();
-    for (const mention of mentions) {
-      const weight = weights.get(refKey(mention.type, mention.key)) ?? 0;
-      scores.set(mention.chunkId, (scores.get(mention.chunkId) ?? 0) + weight);
-    }
-    const candidates = [...scores]
-      .map(([chunkId, score]) => ({ chunkId, score }))
-      .sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0))
-      .slice(0, pool);
+    const candidates = await this.deps.chunkEntities.rankByMentions(missionId, [...weights.values()], pool);
     return { strategy: 'graph', candidates, entities: named.map((entity) => entity.name) };
   }
 }

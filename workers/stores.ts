@@ -13,7 +13,7 @@ import type { GraphStore } from '../stores/graph/graph-store';
 import { Neo4jGraphStore } from '../stores/graph/neo4j-graph';
 import { SqlGraphStore } from '../stores/graph/sql-graph';
 import neo4j from 'neo4j-driver';
-import { migrate } from '../stores/relational/migrations';
+import { migrate } from '../stores/relational/migrate';
 import { openEmbeddedDatabase } from '../stores/relational/pglite';
 import { assertRowLevelSecurityHolds, currentRole, openPostgres } from '../stores/relational/postgres';
 import { QdrantVectorStore } from '../stores/vectors/qdrant-vectors';

@@ -1,6 +1,8 @@
 import { entityKey, type DocumentEntity, type EntityRef } from '../../domain/entities';
 import { chunkIdFor } from './chunks';
 import { MissionScopedStore } from './document-rows';
+import { countMentionsSql } from './searchable-chunks';
+import { rankingPasses } from './two-pass-ranking';
 
 /** An entity the question names, as the mission's chunks know it. */
 export interface NamedEntity extends EntityRef {
@@ -32,20 +34,32 @@ export class ChunkEntityIndex extends MissionScopedStore {
       })),
     );
     await this.sql.inMission(missionId, async (tx) => {
+      // Mentions of a searchable chunk count in entity_statistics: what goes is subtracted and what
+      // comes is added (searchable-chunks.ts). Chunks are usually not searchable yet at this step.
       await tx.query(
-        `DELETE FROM chunk_entities t USING chunks c
-         WHERE t.mission_id = $1 AND c.mission_id = $1 AND c.chunk_id = t.chunk_id
-           AND c.document_id = $2 AND c.content_version = $3`,
+        `WITH removed AS (
+           DELETE FROM chunk_entities t USING chunks c
+           WHERE t.mission_id = $1 AND c.mission_id = $1 AND c.chunk_id = t.chunk_id
+             AND c.document_id = $2 AND c.content_version = $3
+           RETURNING t.key, t.type, t.name, t.searchable
+         ),
+         uncounted AS (SELECT key, type, name, false AS searchable FROM removed WHERE searchable)
+         ${countMentionsSql('uncounted')}`,
         [missionId, documentId, contentVersion],
       );
       if (rows.length === 0) return;
       // Only chunks that exist: a mention of a chunk index the chunk step did not write is dropped.
       await tx.query(
-        `INSERT INTO chunk_entities (mission_id, chunk_id, type, key, name)
-         SELECT $1, m.chunk_id, m.type, m.key, m.name
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS m (chunk_id, type, key, name)
-         JOIN chunks c ON c.mission_id = $1 AND c.chunk_id = m.chunk_id
-         ON CONFLICT DO NOTHING`,
+        `WITH added AS (
+           INSERT INTO chunk_entities (mission_id, chunk_id, type, key, name, searchable)
+           SELECT $1, m.chunk_id, m.type, m.key, m.name, c.searchable
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS m (chunk_id, type, key, name)
+           JOIN chunks c ON c.mission_id = $1 AND c.chunk_id = m.chunk_id
+           ON CONFLICT DO NOTHING
+           RETURNING key, type, name, searchable
+         ),
+         counted AS (SELECT * FROM added WHERE searchable)
+         ${countMentionsSql('counted')}`,
         [
           missionId,
           rows.map((row) => row.chunkId),
@@ -59,46 +73,63 @@ export class ChunkEntityIndex extends MissionScopedStore {
 
   /**
    * Entities whose key is a word sequence of the question, longest names first (the more specific),
-   * then the most mentioned; only those mentioned by searchable chunks.
+   * then the most mentioned; only those mentioned by searchable chunks (entity_statistics).
    */
   async entitiesNamedIn(missionId: string, question: string, limit = 20): Promise<NamedEntity[]> {
     const candidates = candidateKeys(question);
     if (candidates.length === 0) return [];
-    const { rows } = await this.scoped(missionId).query<{
-      type: string;
-      key: string;
-      name: string;
-      chunks: number;
-    }>(
-      `SELECT t.type, t.key, min(t.name) AS name, count(*)::int AS chunks
-       FROM chunk_entities t JOIN chunks c ON c.mission_id = t.mission_id AND c.chunk_id = t.chunk_id
-       WHERE t.mission_id = $1 AND t.key = ANY($2::text[]) AND c.searchable
-       GROUP BY t.type, t.key
-       ORDER BY length(t.key) DESC, chunks DESC, t.type COLLATE "C", t.key COLLATE "C"
+    const { rows } = await this.scoped(missionId).query<NamedEntity>(
+      `SELECT type, key, name, chunks FROM entity_statistics
+       WHERE mission_id = $1 AND key = ANY($2::text[]) AND chunks > 0
+       ORDER BY length(key) DESC, chunks DESC, type COLLATE "C", key COLLATE "C"
        LIMIT $3`,
       [missionId, candidates, limit],
     );
     return rows;
   }
 
-  /** Searchable chunks mentioning any of these entities, one row per (chunk, entity). */
-  async chunksMentioning(
+  /**
+   * Searchable chunks ranked by the summed weight of the given entities they mention, best first.
+   * In two passes (two-pass-ranking.ts), so that an entity half the mission mentions costs no more
+   * than a rare one; all mentions of an entity weigh the same, so its first are in chunk id order.
+   */
+  async rankByMentions(
     missionId: string,
-    entities: readonly EntityRef[],
-    limit = 5_000,
-  ): Promise<Array<EntityRef & { chunkId: string }>> {
+    entities: ReadonlyArray<EntityRef & { weight: number }>,
+    limit: number,
+  ): Promise<Array<{ chunkId: string; score: number }>> {
     if (entities.length === 0) return [];
-    const { rows } = await this.scoped(missionId).query<{ chunk_id: string; type: string; key: string }>(
-      `SELECT t.chunk_id, t.type, t.key
-       FROM unnest($2::text[], $3::text[]) AS e (type, key)
-       JOIN chunk_entities t ON t.mission_id = $1 AND t.key = e.key AND t.type = e.type
-       JOIN chunks c ON c.mission_id = t.mission_id AND c.chunk_id = t.chunk_id
-       WHERE c.searchable
-       ORDER BY t.chunk_id COLLATE "C"
-       LIMIT $4`,
-      [missionId, entities.map((entity) => entity.type), entities.map((entity) => entity.key), limit],
+    const { depth, shortlist } = rankingPasses(limit);
+    const { rows } = await this.scoped(missionId).query<{ chunk_id: string; score: number }>(
+      `WITH e AS (SELECT * FROM unnest($2::text[], $3::text[], $4::float8[]) AS e (type, key, weight)),
+       candidates AS (
+         SELECT m.chunk_id, sum(e.weight) AS score
+         FROM e CROSS JOIN LATERAL (
+           SELECT t.chunk_id FROM chunk_entities t
+           WHERE t.mission_id = $1 AND t.key = e.key AND t.type = e.type AND t.searchable
+           ORDER BY t.chunk_id LIMIT $6
+         ) m
+         GROUP BY m.chunk_id
+         ORDER BY score DESC, m.chunk_id COLLATE "C"
+         LIMIT $7
+       )
+       SELECT c.chunk_id, sum(e.weight) AS score
+       FROM candidates c CROSS JOIN e
+       JOIN chunk_entities t ON t.mission_id = $1 AND t.chunk_id = c.chunk_id AND t.type = e.type AND t.key = e.key
+       GROUP BY c.chunk_id
+       ORDER BY score DESC, c.chunk_id COLLATE "C"
+       LIMIT $5`,
+      [
+        missionId,
+        entities.map((entity) => entity.type),
+        entities.map((entity) => entity.key),
+        entities.map((entity) => entity.weight),
+        limit,
+        depth,
+        shortlist,
+      ],
     );
-    return rows.map((row) => ({ chunkId: row.chunk_id, type: row.type, key: row.key }));
+    return rows.map((row) => ({ chunkId: row.chunk_id, score: Number(row.score) }));
   }
 }
 

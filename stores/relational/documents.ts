@@ -17,6 +17,7 @@ import { ChunkEntityIndex } from './chunk-entities';
 import { DocumentVersionStore } from './document-versions';
 import { StepLog } from './step-log';
 import { recordDocumentEvent } from './events';
+import { setSearchableVersion } from './searchable-chunks';
 import type { SqlClient } from './sql';
 
 export { decodeCursor };
@@ -165,11 +166,7 @@ export class DocumentStore extends MissionScopedStore {
       if (current[0]?.status === 'deleted') return 0;
       // One statement swaps versions: this one becomes searchable as every other one stops being,
       // so search shows the old version or the new one, never both and never neither.
-      await tx.query(
-        `UPDATE chunks SET searchable = (content_version = $3)
-         WHERE mission_id = $1 AND document_id = $2 AND searchable IS DISTINCT FROM (content_version = $3)`,
-        [missionId, documentId, contentVersion],
-      );
+      await setSearchableVersion(tx, missionId, documentId, contentVersion);
       const { rows } = await tx.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version = $3`,
         [missionId, documentId, contentVersion],
@@ -236,10 +233,7 @@ export class DocumentStore extends MissionScopedStore {
         [missionId, documentId, reason.slice(0, 2000)],
       );
       if (rows.length === 0) return;
-      await tx.query('UPDATE chunks SET searchable = false WHERE mission_id = $1 AND document_id = $2', [
-        missionId,
-        documentId,
-      ]);
+      await setSearchableVersion(tx, missionId, documentId, null);
       await recordDocumentEvent(tx, { missionId, documentId, kind: 'status', detail: { reason } });
     });
   }
@@ -318,10 +312,7 @@ export class DocumentStore extends MissionScopedStore {
       const document = rows[0];
       if (!document) return null;
       await recordDocumentEvent(tx, { missionId, documentId, kind: 'status' });
-      await tx.query('UPDATE chunks SET searchable = false WHERE mission_id = $1 AND document_id = $2', [
-        missionId,
-        documentId,
-      ]);
+      await setSearchableVersion(tx, missionId, documentId, null);
       const parsed = await tx.query<{ key: string | null }>(
         `SELECT DISTINCT result->>'parsedKey' AS key FROM document_steps
          WHERE mission_id = $1 AND document_id = $2 AND step IN ${parsedTextStepsSql}`,
@@ -348,6 +339,9 @@ export class DocumentStore extends MissionScopedStore {
         [missionId, documentId],
       );
       if (rows[0]?.status !== 'deleted') return;
+      // Already out of search since the deletion began; said again so the statistics can never
+      // count a chunk that is gone.
+      await setSearchableVersion(tx, missionId, documentId, null);
       await tx.query('DELETE FROM chunks WHERE mission_id = $1 AND document_id = $2', [
         missionId,
         documentId,

@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { applicationRole, migrate } from './migrations';
+import { migrate } from './migrate';
+import { applicationRole } from './migrations';
 import { analyseNeverAnalysedTables, embeddedStatistics } from './pglite-statistics';
 import { missionScoped, type SqlClient, type SqlExecutor } from './sql';
 

@@ -18,13 +18,13 @@ import {
 } from '../../stores/relational/documents';
 import type { StepLog } from '../../stores/relational/step-log';
 import { documentIdFor, documentIdForExternal } from '../../stores/ids';
-import { migrate, migrations } from '../../stores/relational/migrations';
+import { migrations } from '../../stores/relational/migrations';
 import { assertRowLevelSecurityHolds, openPostgres } from '../../stores/relational/postgres';
-import { openPglite, prepareEmbeddedDatabase } from '../../stores/relational/pglite';
+import { openPglite } from '../../stores/relational/pglite';
 import type { SqlClient } from '../../stores/relational/sql';
 import { PgVectorStore, type VectorStore } from '../../stores/vectors/vector-store';
 import { repoRoot, testEnv } from '../support/env';
-import { appRole, createScratchDatabase } from '../support/services/postgres';
+import { relationalBackends, type Backend, type Database } from '../support/relational';
 
 const model = 'lexical-hash-v1-64';
 const dimensions = 64;
@@ -111,50 +111,7 @@ function pointsFor(documentId: string, chunks: Array<{ chunkId: string; chunkInd
   }));
 }
 
-interface Database {
-  /** The connection the platform uses (row-level security applies on PostgreSQL). */
-  app: SqlClient;
-  /** The schema owner's connection, which runs migrations. */
-  owner: SqlClient;
-  migrate(): Promise<number[]>;
-  close(): Promise<void>;
-}
-
-interface Backend {
-  name: string;
-  hasPgvector: boolean;
-  openFresh(): Promise<Database>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'PGlite',
-    hasPgvector: true,
-    async openFresh() {
-      // One session: it migrates as the owner, then works as the application role (RLS applies).
-      const db = await openPglite();
-      return { app: db, owner: db, migrate: () => prepareEmbeddedDatabase(db), close: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    hasPgvector: false,
-    async openFresh() {
-      const { ownerUrl, appUrl } = await createScratchDatabase(testEnv.postgresAdminUrl);
-      const owner = openPostgres({ connectionString: ownerUrl });
-      const app = openPostgres({ connectionString: appUrl });
-      return {
-        app,
-        owner,
-        migrate: () => migrate(owner, { grantTo: appRole }),
-        close: async () => {
-          await app.close();
-          await owner.close();
-        },
-      };
-    },
-  },
-];
+const backends = relationalBackends;
 
 /** A fresh, migrated database with the stores over it (as the platform uses them) and missions. */
 async function openStores(backend: Backend, missionIds: string[]): Promise<Database> {
@@ -878,6 +835,19 @@ describe.each(backends)('row-level security on $name', (backend) => {
       expect(new Set(rows.map((row) => row.mission_id))).toEqual(new Set(['alpha']));
     },
   );
+
+  it('every table with a mission_id column forces row-level security with a policy', async () => {
+    const { rows } = await database.owner.query<{ name: string; forced: boolean; policies: number }>(
+      `SELECT c.relname AS name, c.relforcerowsecurity AS forced,
+              (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind = 'r'
+         AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'mission_id')
+       ORDER BY c.relname`,
+    );
+    expect(rows.map((row) => row.name)).toEqual(expect.arrayContaining(['chunks', 'term_statistics']));
+    expect(rows.filter((row) => !row.forced || row.policies === 0)).toEqual([]);
+  });
 
   it('outside a mission transaction no mission row is visible, even to the schema owner', async () => {
     for (const client of [sql, database.owner]) {

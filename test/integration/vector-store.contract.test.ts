@@ -6,7 +6,7 @@ import { ingestWorkflowId } from '../../domain/documents';
 import { CartridgeStore } from '../../stores/relational/cartridges';
 import { chunkIdFor } from '../../stores/relational/chunks';
 import { createDocumentStores } from '../../stores/relational/documents';
-import { migrate } from '../../stores/relational/migrations';
+import { migrate } from '../../stores/relational/migrate';
 import { openPglite } from '../../stores/relational/pglite';
 import { QdrantVectorStore } from '../../stores/vectors/qdrant-vectors';
 import { PgVectorStore, type VectorStore } from '../../stores/vectors/vector-store';
