@@ -6,11 +6,13 @@
  * for cache hits, against the issue's targets (p95 under 50 ms for one strategy, 150 ms for the
  * fusion, 5 ms for a cache hit), and ratios against baselines measured in the same run: the vector
  * store's HNSW search against an exact scan of the same vectors (with HNSW's recall@10 against it),
- * the fusion against its slowest strategy, a cache hit against the uncached fusion.
+ * and the lexical index's two-pass BM25 against BM25 over every posting (each with its recall@10
+ * against the exact answer), the fusion against its slowest strategy, a cache hit against the
+ * uncached fusion.
  *
  * `npm run bench:search`. Environment: BENCH_CHUNKS (sizes, ascending, "10000,100000"),
- * BENCH_QUERIES (questions per row, 200), BENCH_EXACT_QUERIES (questions for the exact-scan
- * baseline, 30: a scan of 100,000 vectors is slow), BENCH_POOL (distinct sentences embedded, 3000),
+ * BENCH_QUERIES (questions per row, 200), BENCH_EXACT_QUERIES (questions for the exact
+ * baselines, 30: a scan of 100,000 vectors is slow), BENCH_POOL (distinct sentences embedded, 3000),
  * BENCH_DATA_DIR (keep the embedded database there and grow it on the next run, instead of a
  * scratch folder), DATABASE_URL (a PostgreSQL to run against instead of PGlite: give it a scratch
  * database, the mission `search-bench` is written there and kept).
@@ -22,6 +24,7 @@ import { wholeNumberFromEnv } from './env';
 import { benchQueries, poolByTopic, sentencePool } from './search/corpus';
 import {
   compareDenseWithExactScan,
+  compareLexicalWithExhaustiveBm25,
   timeCacheHits,
   timeQueryEmbedding,
   timeUncachedSearches,
@@ -78,16 +81,22 @@ async function measureSize(
       targetP95: targets.cacheHit,
     },
   ];
-  const dense = await compareDenseWithExactScan(bench, queries.slice(0, exactQueryCount + 2));
+  const baselineQueries = queries.slice(0, exactQueryCount + 2);
+  const baselines = [
+    await compareDenseWithExactScan(bench, baselineQueries),
+    await compareLexicalWithExhaustiveBm25(bench, baselineQueries),
+  ];
   return {
     chunks,
     seeding,
     rows: [
       ...rows,
-      { name: 'dense store call, HNSW', samples: dense.hnsw },
-      { name: 'dense store call, exact scan (baseline)', samples: dense.exact },
+      ...baselines.flatMap((baseline) => [
+        { name: baseline.names.approximate, samples: baseline.approximate },
+        { name: baseline.names.exact, samples: baseline.exact },
+      ]),
     ],
-    dense,
+    baselines,
     fusionRow: 'fusion (cartridge default)',
     singleRows: ['lexical', 'dense', 'graph (questions naming an entity)'],
     cacheRow: 'cache hit (same question again)',

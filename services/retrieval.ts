@@ -1,8 +1,6 @@
 import type { Embedder } from '../adapters/embedders';
 import type { Cartridge } from '../domain/cartridge';
 import type { RetrievalStrategy } from '../domain/search';
-import type { GraphStore } from '../stores/graph/graph-store';
-import { entityIdFor } from '../stores/graph/graph-store';
 import type { ChunkEntityIndex } from '../stores/relational/chunk-entities';
 import type { LexicalIndex } from '../stores/relational/lexical-index';
 import type { VectorStore } from '../stores/vectors/vector-store';
@@ -18,7 +16,6 @@ export interface StrategyRanking {
 export interface RetrievalDependencies {
   lexical: LexicalIndex;
   vectors: VectorStore;
-  graph: GraphStore;
   chunkEntities: ChunkEntityIndex;
 }
 
@@ -63,6 +60,10 @@ export class Retrieval {
    * their neighbours one hop away; a chunk scores the weight of each entity it mentions, so chunks
    * where the question's entities meet rank first. A neighbour counts `graphNeighbours.weight` of a
    * named entity, and an entity mentioned everywhere counts less than a rare one (`rarity`).
+   * The neighbours are the entity graph's edges (two entities mentioned in one chunk) as the chunks'
+   * own mentions record them, strongest first. The graph store keeps an edge per document version
+   * and sums mentions per entity on read, so a place half the mission mentions took it 200 ms to
+   * walk at 100,000 chunks; the chunks' mentions answer in bounded time (chunk-entities.ts).
    */
   async graph(missionId: string, question: string, pool: number): Promise<StrategyRanking> {
     const named = (await this.deps.chunkEntities.entitiesNamedIn(missionId, question)).slice(
@@ -70,25 +71,27 @@ export class Retrieval {
       graphNeighbours.maxNamedEntities,
     );
     if (named.length === 0) return { strategy: 'graph', candidates: [], entities: [] };
-    const neighbours = await Promise.all(
-      named.map((entity) =>
-        this.deps.graph
-          .neighbors(missionId, entityIdFor(missionId, entity.type, entity.key), 1, graphNeighbours.perEntity)
-          .catch(() => []),
-      ),
+    const neighbours = await this.deps.chunkEntities.neighboursOf(
+      missionId,
+      named,
+      graphNeighbours.perEntity,
     );
     const weights = new Map<string, { type: string; key: string; weight: number }>();
     const refKey = (type: string, key: string) => `${type}\u0000${key}`;
     for (const entity of named) {
-      weights.set(refKey(entity.type, entity.key), { ...entity, weight: rarity(entity.chunks) });
+      weights.set(refKey(entity.type, entity.key), {
+        type: entity.type,
+        key: entity.key,
+        weight: rarity(entity.chunks),
+      });
     }
-    for (const neighbour of neighbours.flat()) {
+    for (const neighbour of neighbours) {
       const id = refKey(neighbour.type, neighbour.key);
       if (!weights.has(id)) {
         weights.set(id, {
           type: neighbour.type,
           key: neighbour.key,
-          weight: graphNeighbours.weight * rarity(neighbour.mentions),
+          weight: graphNeighbours.weight * rarity(neighbour.chunks),
         });
       }
     }

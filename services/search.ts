@@ -127,28 +127,24 @@ export class SearchService {
     }
     const exact = await this.semantic.exact<SearchAnswer>(missionId, settings, request.query);
     if (exact.value) return { ...exact.value, cached: 'exact' };
-    const [questionVector] = await embedder.embed([request.query]);
+    // The strategies that need no embedding start beside it (the model runs in its own thread), so a
+    // BM25 or graph question does not wait for the model; a semantic cache hit abandons them.
+    const questionVector = embedder.embed([request.query]).then(([vector]) => vector ?? null);
+    const abandoned = new AbortController();
+    const run = { missionId, cartridge, embedder, request, plan, questionVector };
+    const computing = this.answer({ ...run, signal: abandoned.signal });
+    computing.catch(() => undefined); // awaited below, or abandoned: never an unhandled rejection
+    const vector = await questionVector;
     const threshold = cartridge.search.semanticCacheSimilarity;
-    if (questionVector && threshold < 1) {
-      const close = await this.semantic.closest<SearchAnswer>(missionId, settings, questionVector, threshold);
-      if (close) return { ...close, cached: 'semantic' };
+    if (vector && threshold < 1) {
+      const close = await this.semantic.closest<SearchAnswer>(missionId, settings, vector, threshold);
+      if (close) {
+        abandoned.abort();
+        return { ...close, cached: 'semantic' };
+      }
     }
-    const answer = await this.answer({
-      missionId,
-      cartridge,
-      embedder,
-      request,
-      plan,
-      questionVector: questionVector ?? null,
-    });
-    await this.semantic.remember(
-      missionId,
-      settings,
-      request.query,
-      questionVector ?? null,
-      answer,
-      exact.generation,
-    );
+    const answer = await computing;
+    await this.semantic.remember(missionId, settings, request.query, vector, answer, exact.generation);
     return answer;
   }
 
@@ -202,11 +198,12 @@ export class SearchService {
     const pool =
       Math.max(request.limit * perDocument, cartridge.search.candidatePool) *
       (hasFilters(request.filters) ? 4 : 1);
-    const partVectors = plan.strategies.includes('dense')
-      ? parts.length === 1 && questionVector
-        ? [questionVector]
-        : await embedder.embed(parts)
-      : [];
+    // Awaited by the dense strategy alone: the others run while the question is embedded.
+    const partVectors: Promise<Array<readonly number[] | null>> = !plan.strategies.includes('dense')
+      ? Promise.resolve([])
+      : parts.length === 1 && questionVector
+        ? questionVector.then((vector) => [vector])
+        : embedder.embed(parts);
     const rankings = await Promise.all(
       parts.flatMap((part, index) =>
         plan.strategies.map(async (strategy): Promise<StrategyRanking & { part: number }> => {
@@ -214,12 +211,19 @@ export class SearchService {
             strategy === 'lexical'
               ? await retrieval.lexical(missionId, cartridge, part, pool)
               : strategy === 'dense'
-                ? await retrieval.dense(missionId, cartridge, embedder, partVectors[index] ?? [], pool)
+                ? await retrieval.dense(
+                    missionId,
+                    cartridge,
+                    embedder,
+                    (await partVectors)[index] ?? [],
+                    pool,
+                  )
                 : await retrieval.graph(missionId, part, pool);
           return { ...ranking, part: index };
         }),
       ),
     );
+    run.signal?.throwIfAborted();
     // Only chunks that may be results (indexed, within the filters) take part in the fusion, so
     // each strategy's ranks are ranks among eligible chunks.
     const stored = await this.deps.chunks.chunksById(
@@ -266,8 +270,10 @@ interface SearchRun {
   embedder: Embedder;
   request: SearchRequest;
   plan: SearchPlan;
-  /** The whole question's embedding, when the cache made it already. */
-  questionVector: number[] | null;
+  /** The whole question's embedding, when the cache is asking for it already. */
+  questionVector: Promise<number[] | null> | null;
+  /** Aborted when the answer is no longer wanted (a semantic cache hit came first). */
+  signal?: AbortSignal;
 }
 
 /** A fused chunk with how each strategy found it. */

@@ -41,7 +41,7 @@ export function composeApplication(options: {
   const { config, stores, embedders, reranker, client, workflowTaskQueue, metrics, logger } = options;
   const { documents, versions, steps, sections, cartridges, blobs, cache, chunks, vectors, verification } =
     stores;
-  const { lexical, chunkEntities, graph } = stores;
+  const { lexical, chunkEntities } = stores;
   return {
     missions: new Missions(cartridges),
     admission: new Admission({
@@ -59,7 +59,7 @@ export function composeApplication(options: {
     resume: new ResumeSweep({ documents, versions, cartridges, client, workflowTaskQueue, logger }),
     search: new SearchService({
       chunks,
-      retrieval: new Retrieval({ lexical, vectors, graph, chunkEntities }),
+      retrieval: new Retrieval({ lexical, vectors, chunkEntities }),
       embedderFor: (cartridge) => embedders.forCartridge(cartridge),
       cache,
       // An in-process cache cannot hear about index changes made by workers in other processes.

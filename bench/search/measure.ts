@@ -2,6 +2,7 @@ import type { RetrievalStrategy } from '../../domain/search';
 import { indexedDimensions } from '../../stores/relational/migrations';
 import { toVectorLiteral } from '../../stores/relational/sql';
 import type { BenchQuery } from './corpus';
+import { exhaustiveBm25 } from './exhaustive-bm25';
 import type { SearchBenchPlatform } from './platform';
 
 /** Milliseconds of each call, in query order. */
@@ -73,11 +74,37 @@ export async function timeQueryEmbedding(bench: SearchBenchPlatform, queries: re
   return samples;
 }
 
-export interface DenseComparison {
-  hnsw: Samples;
+/** An approximate store call against the exact computation it stands for, on the same questions. */
+export interface BaselineComparison {
+  /** The approximate call's name and the exact one's (the baseline). */
+  names: { approximate: string; exact: string };
+  approximate: Samples;
   exact: Samples;
-  /** Mean share of the exact scan's first ten chunks that the HNSW search also returns first ten. */
+  /** Mean share of the exact answer's first ten chunks that the approximate one also returns first ten. */
   recallAt10: number;
+}
+
+/** Both calls for each question (the first two untimed, as warm-up), with the overlap of their top ten. */
+async function compareWithBaseline(
+  names: BaselineComparison['names'],
+  questions: number,
+  approximate: (index: number) => Promise<string[]>,
+  exact: (index: number) => Promise<string[]>,
+): Promise<BaselineComparison> {
+  const comparison: BaselineComparison = { names, approximate: [], exact: [], recallAt10: 0 };
+  let recall = 0;
+  for (let index = 0; index < questions; index++) {
+    const fast = await timed(() => approximate(index));
+    const slow = await timed(() => exact(index));
+    if (index < 2) continue;
+    comparison.approximate.push(fast.ms);
+    comparison.exact.push(slow.ms);
+    const truth = new Set(slow.value.slice(0, 10));
+    const found = fast.value.slice(0, 10).filter((chunkId) => truth.has(chunkId)).length;
+    recall += truth.size === 0 ? 1 : found / truth.size;
+  }
+  comparison.recallAt10 = recall / Math.max(1, comparison.approximate.length);
+  return comparison;
 }
 
 /**
@@ -88,25 +115,41 @@ export interface DenseComparison {
 export async function compareDenseWithExactScan(
   bench: SearchBenchPlatform,
   queries: readonly BenchQuery[],
-): Promise<DenseComparison> {
+): Promise<BaselineComparison> {
   const pool = bench.cartridge.search.candidatePool;
   const vectors = await bench.embedder.embed(queries.map((query) => query.text));
-  const hnsw: Samples = [];
-  const exact: Samples = [];
-  let recall = 0;
-  for (const [index, vector] of vectors.entries()) {
-    const approximate = await timed(() =>
-      bench.stores.vectors.search(bench.missionId, bench.embedder.model, vector, pool),
-    );
-    const scanned = await timed(() => exactScan(bench, vector, pool));
-    if (index < 2) continue; // warm-up
-    hnsw.push(approximate.ms);
-    exact.push(scanned.ms);
-    const truth = new Set(scanned.value.slice(0, 10));
-    const found = approximate.value.slice(0, 10).filter((candidate) => truth.has(candidate.chunkId)).length;
-    recall += truth.size === 0 ? 1 : found / truth.size;
-  }
-  return { hnsw, exact, recallAt10: recall / Math.max(1, hnsw.length) };
+  const vector = (index: number) => vectors[index] as number[];
+  return compareWithBaseline(
+    { approximate: 'dense store call, HNSW', exact: 'dense store call, exact scan (baseline)' },
+    vectors.length,
+    async (index) =>
+      (await bench.stores.vectors.search(bench.missionId, bench.embedder.model, vector(index), pool)).map(
+        (candidate) => candidate.chunkId,
+      ),
+    (index) => exactScan(bench, vector(index), pool),
+  );
+}
+
+/**
+ * The lexical index's two-pass BM25 (what the lexical strategy runs) against BM25 over every posting
+ * of the question's terms (./exhaustive-bm25.ts), for the same questions and candidate pool.
+ */
+export async function compareLexicalWithExhaustiveBm25(
+  bench: SearchBenchPlatform,
+  queries: readonly BenchQuery[],
+): Promise<BaselineComparison> {
+  const pool = bench.cartridge.search.candidatePool;
+  const language = bench.cartridge.search.language;
+  const text = (index: number) => (queries[index] as BenchQuery).text;
+  return compareWithBaseline(
+    { approximate: 'lexical store call, two passes', exact: 'lexical store call, every posting (baseline)' },
+    queries.length,
+    async (index) =>
+      (await bench.stores.lexical.search(bench.missionId, text(index), language, pool)).map(
+        (candidate) => candidate.chunkId,
+      ),
+    (index) => exhaustiveBm25(bench, text(index), pool),
+  );
 }
 
 /**

@@ -58,10 +58,10 @@ export async function openSearchBench(dataDir: string, repoRoot: string): Promis
       'bench/search',
     );
     const { version } = await stores.cartridges.activate(cartridge, 'bench/search');
-    const { lexical, vectors, graph, chunkEntities, chunks, cache } = stores;
+    const { lexical, vectors, chunkEntities, chunks, cache } = stores;
     const search = new SearchService({
       chunks,
-      retrieval: new Retrieval({ lexical, vectors, graph, chunkEntities }),
+      retrieval: new Retrieval({ lexical, vectors, chunkEntities }),
       embedderFor: (mission) => embedders.forCartridge(mission),
       cache,
       // One process answers every search and writes every chunk here, so its cache is always told.

@@ -1,5 +1,5 @@
 import { percentile } from '../retrieval/metrics';
-import type { DenseComparison, Samples } from './measure';
+import type { BaselineComparison, Samples } from './measure';
 
 /** The issue's targets for p95, in milliseconds. */
 export const targets = { singleStrategy: 50, fusion: 150, cacheHit: 5 } as const;
@@ -15,7 +15,8 @@ export interface SizeFigures {
   chunks: number;
   seeding: { seconds: number; documents: number };
   rows: LatencyRow[];
-  dense: DenseComparison;
+  /** Approximate store calls against their exact baselines (HNSW, two-pass BM25). */
+  baselines: BaselineComparison[];
   /** Row names whose p50 the ratios compare. */
   fusionRow: string;
   singleRows: string[];
@@ -62,11 +63,13 @@ export function formatRatios(figures: SizeFigures): string[] {
   const slowestSingle = figures.singleRows.reduce((slowest, name) =>
     median(name) > median(slowest) ? name : slowest,
   );
-  const { hnsw, exact, recallAt10 } = figures.dense;
   return [
-    `dense store call, exact scan p50 / HNSW p50: ${(p50(exact) / p50(hnsw)).toFixed(1)}x ` +
-      `(${formatMs(p50(exact))} / ${formatMs(p50(hnsw))} ms over ${hnsw.length} questions); ` +
-      `HNSW recall@10 against the exact scan: ${recallAt10.toFixed(3)}`,
+    ...figures.baselines.map(
+      ({ names, approximate, exact, recallAt10 }) =>
+        `${names.exact} p50 / ${names.approximate} p50: ${(p50(exact) / p50(approximate)).toFixed(1)}x ` +
+        `(${formatMs(p50(exact))} / ${formatMs(p50(approximate))} ms over ${approximate.length} questions); ` +
+        `recall@10 against the baseline: ${recallAt10.toFixed(3)}`,
+    ),
     `fusion p50 / slowest single strategy (${slowestSingle}) p50: ${(
       median(figures.fusionRow) / median(slowestSingle)
     ).toFixed(2)}x`,

@@ -2,7 +2,7 @@ import { entityKey, type DocumentEntity, type EntityRef } from '../../domain/ent
 import { chunkIdFor } from './chunks';
 import { MissionScopedStore } from './document-rows';
 import { countMentionsSql } from './searchable-chunks';
-import { rankingPasses } from './two-pass-ranking';
+import { mentionPasses } from './two-pass-ranking';
 
 /** An entity the question names, as the mission's chunks know it. */
 export interface NamedEntity extends EntityRef {
@@ -89,6 +89,71 @@ export class ChunkEntityIndex extends MissionScopedStore {
   }
 
   /**
+   * For each entity, the entities most often mentioned in the same searchable chunks (its neighbours
+   * in the entity graph, whose edges are exactly such co-mentions), at most `perEntity` each, most
+   * co-mentions first, with how many chunks mention each neighbour in all. Counted over the entity's
+   * first `sampledChunks` chunks (chunk id order, which follows no document's meaning): exact for an
+   * entity mentioned less often than that, an estimate from a fixed-size sample for one mentioned
+   * everywhere, so a question costs the same at any size of the mission.
+   */
+  async neighboursOf(
+    missionId: string,
+    entities: readonly EntityRef[],
+    perEntity: number,
+    sampledChunks = 200,
+  ): Promise<Array<EntityRef & { of: EntityRef; together: number; chunks: number }>> {
+    if (entities.length === 0) return [];
+    const { rows } = await this.scoped(missionId).query<{
+      of_type: string;
+      of_key: string;
+      type: string;
+      key: string;
+      together: number;
+      chunks: number;
+    }>(
+      `WITH e AS (SELECT * FROM unnest($2::text[], $3::text[]) AS e (type, key)),
+       sample AS (
+         SELECT e.type AS of_type, e.key AS of_key, m.chunk_id
+         FROM e CROSS JOIN LATERAL (
+           SELECT t.chunk_id FROM chunk_entities t
+           WHERE t.mission_id = $1 AND t.key = e.key AND t.type = e.type AND t.searchable
+           ORDER BY t.chunk_id LIMIT $5
+         ) m
+       ),
+       together AS (
+         SELECT s.of_type, s.of_key, o.type, o.key, count(*)::int AS together
+         FROM sample s JOIN chunk_entities o ON o.mission_id = $1 AND o.chunk_id = s.chunk_id
+         WHERE (o.type, o.key) <> (s.of_type, s.of_key)
+         GROUP BY s.of_type, s.of_key, o.type, o.key
+       ),
+       ranked AS (
+         SELECT *, row_number() OVER (
+           PARTITION BY of_type, of_key ORDER BY together DESC, type COLLATE "C", key COLLATE "C"
+         ) AS rank
+         FROM together
+       )
+       SELECT r.of_type, r.of_key, r.type, r.key, r.together, s.chunks
+       FROM ranked r JOIN entity_statistics s ON s.mission_id = $1 AND s.key = r.key AND s.type = r.type
+       WHERE r.rank <= $4
+       ORDER BY r.of_type, r.of_key, r.rank`,
+      [
+        missionId,
+        entities.map((entity) => entity.type),
+        entities.map((entity) => entity.key),
+        perEntity,
+        sampledChunks,
+      ],
+    );
+    return rows.map((row) => ({
+      of: { type: row.of_type, key: row.of_key },
+      type: row.type,
+      key: row.key,
+      together: row.together,
+      chunks: row.chunks,
+    }));
+  }
+
+  /**
    * Searchable chunks ranked by the summed weight of the given entities they mention, best first.
    * In two passes (two-pass-ranking.ts), so that an entity half the mission mentions costs no more
    * than a rare one; all mentions of an entity weigh the same, so its first are in chunk id order.
@@ -99,11 +164,17 @@ export class ChunkEntityIndex extends MissionScopedStore {
     limit: number,
   ): Promise<Array<{ chunkId: string; score: number }>> {
     if (entities.length === 0) return [];
-    const { depth, shortlist } = rankingPasses(limit);
+    const { depth, shortlist } = mentionPasses(limit);
     const { rows } = await this.scoped(missionId).query<{ chunk_id: string; score: number }>(
-      `WITH e AS (SELECT * FROM unnest($2::text[], $3::text[], $4::float8[]) AS e (type, key, weight)),
+      // e.whole: every mention of the entity is read in the first pass, so what it adds to a
+      // candidate's score is known there; only the others are looked up in the second.
+      `WITH e AS (
+         SELECT e.*, coalesce(s.chunks, 0) <= $6 AS whole
+         FROM unnest($2::text[], $3::text[], $4::float8[]) AS e (type, key, weight)
+         LEFT JOIN entity_statistics s ON s.mission_id = $1 AND s.key = e.key AND s.type = e.type
+       ),
        candidates AS (
-         SELECT m.chunk_id, sum(e.weight) AS score
+         SELECT m.chunk_id, sum(e.weight) AS score, sum(e.weight) FILTER (WHERE e.whole) AS known
          FROM e CROSS JOIN LATERAL (
            SELECT t.chunk_id FROM chunk_entities t
            WHERE t.mission_id = $1 AND t.key = e.key AND t.type = e.type AND t.searchable
@@ -113,10 +184,12 @@ export class ChunkEntityIndex extends MissionScopedStore {
          ORDER BY score DESC, m.chunk_id COLLATE "C"
          LIMIT $7
        )
-       SELECT c.chunk_id, sum(e.weight) AS score
-       FROM candidates c CROSS JOIN e
-       JOIN chunk_entities t ON t.mission_id = $1 AND t.chunk_id = c.chunk_id AND t.type = e.type AND t.key = e.key
-       GROUP BY c.chunk_id
+       SELECT c.chunk_id, coalesce(c.known, 0) + coalesce((
+           SELECT sum(e.weight) FROM e
+           JOIN chunk_entities t ON t.mission_id = $1 AND t.chunk_id = c.chunk_id AND t.type = e.type AND t.key = e.key
+           WHERE NOT e.whole
+         ), 0) AS score
+       FROM candidates c
        ORDER BY score DESC, c.chunk_id COLLATE "C"
        LIMIT $5`,
       [

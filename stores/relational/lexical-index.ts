@@ -1,6 +1,6 @@
 import type { SqlExecutor } from './sql';
 import { MissionScopedStore } from './document-rows';
-import { rankingPasses } from './two-pass-ranking';
+import { termPasses } from './two-pass-ranking';
 
 /**
  * BM25 over chunks, per mission, in plain PostgreSQL (the same SQL on PGlite and on a server).
@@ -106,21 +106,25 @@ export class LexicalIndex extends MissionScopedStore {
     );
     const terms = termRows[0]?.terms ?? [];
     if (terms.length === 0) return [];
-    const { depth, shortlist } = rankingPasses(limit);
-    const score = (tf: string, length: string) =>
-      `sum(q.idf * ${saturatedFrequencySql(tf, length, 'corpus.mean_length')})`;
+    const { depth, shortlist } = termPasses(limit);
+    const contribution = (tf: string, length: string) =>
+      `q.idf * ${saturatedFrequencySql(tf, length, 'corpus.mean_length')}`;
     const { rows } = await sql.query<{ chunk_id: string; score: number }>(
+      // q.whole: every posting of the term is read in the first pass, so what it adds to a
+      // candidate's score is known there; only the others are looked up in the second.
       `WITH corpus AS (
          SELECT chunks::float8 AS n, total_length / nullif(chunks, 0) AS mean_length
          FROM corpus_statistics WHERE mission_id = $1
        ),
        q AS (
-         SELECT s.term, ln(1 + greatest(corpus.n - s.chunks + 0.5, 0) / (s.chunks + 0.5)) AS idf
+         SELECT s.term, ln(1 + greatest(corpus.n - s.chunks + 0.5, 0) / (s.chunks + 0.5)) AS idf,
+                s.chunks <= $4 AS whole
          FROM term_statistics s CROSS JOIN corpus
          WHERE s.mission_id = $1 AND s.term = ANY($2::text[]) AND s.chunks > 0
        ),
        candidates AS (
-         SELECT p.chunk_id, ${score('p.weight', 'p.chunk_length')} AS score
+         SELECT p.chunk_id, sum(${contribution('p.weight', 'p.chunk_length')}) AS score,
+                sum(${contribution('p.weight', 'p.chunk_length')}) FILTER (WHERE q.whole) AS known
          FROM q CROSS JOIN corpus CROSS JOIN LATERAL (
            SELECT t.chunk_id, t.weight, t.chunk_length FROM chunk_terms t
            WHERE t.mission_id = $1 AND t.term = q.term AND t.searchable
@@ -130,10 +134,13 @@ export class LexicalIndex extends MissionScopedStore {
          ORDER BY score DESC, p.chunk_id
          LIMIT $5
        )
-       SELECT c.chunk_id, ${score('t.weight', 't.chunk_length')} AS score
-       FROM candidates c CROSS JOIN q CROSS JOIN corpus
-       JOIN chunk_terms t ON t.mission_id = $1 AND t.term = q.term AND t.chunk_id = c.chunk_id
-       GROUP BY c.chunk_id
+       SELECT c.chunk_id, coalesce(c.known, 0) + coalesce((
+           SELECT sum(${contribution('t.weight', 't.chunk_length')})
+           FROM q CROSS JOIN corpus
+           JOIN chunk_terms t ON t.mission_id = $1 AND t.term = q.term AND t.chunk_id = c.chunk_id
+           WHERE NOT q.whole
+         ), 0) AS score
+       FROM candidates c
        ORDER BY score DESC, c.chunk_id
        LIMIT $3`,
       [missionId, terms, limit, depth, shortlist],

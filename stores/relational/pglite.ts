@@ -18,11 +18,10 @@ export async function openPglite(dataDir?: string): Promise<SqlClient> {
       return { rows: result.rows };
     },
   });
-  const plain: SqlClient['transaction'] = (work) => db.transaction((tx) => work(executor(tx)));
-  // No autovacuum in PGlite: the statistics the planner needs are kept here (pglite-statistics.ts).
-  const statistics = embeddedStatistics(plain);
+  // No autovacuum in PGlite: what it does is done here (pglite-statistics.ts).
+  const statistics = embeddedStatistics(executor(db));
   const transaction: SqlClient['transaction'] = async (work) => {
-    const result = await plain(work);
+    const result = await db.transaction((tx) => work(executor(tx)));
     statistics.afterTransaction();
     return result;
   };
@@ -65,6 +64,8 @@ export async function prepareEmbeddedDatabase(sql: SqlClient): Promise<number[]>
     END IF;
   END $do$`);
   const applied = await migrate(sql, { grantTo: applicationRole });
+  // Vacuum and analysis are the database's own upkeep, done by the platform here (pglite-statistics.ts).
+  await sql.query(`GRANT MAINTAIN ON ALL TABLES IN SCHEMA public TO ${applicationRole}`);
   await analyseNeverAnalysedTables(sql);
   await sql.query(`SET ROLE ${applicationRole}`);
   return applied;

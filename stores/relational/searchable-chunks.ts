@@ -94,7 +94,9 @@ export function countMentionsSql(source: string): string {
 }
 
 /**
- * Migration 12: the flags, the statistics from the rows as they are, and the partial indexes. Row
+ * Migration 12: the flags, the statistics from the rows as they are, and the partial indexes (the
+ * postings' one carries what BM25 reads, so that it is read from the index alone where the table is
+ * vacuumed: about half the time of a question at 100,000 chunks on PGlite). Row
  * security is lifted for the owner while the existing rows are rewritten (the migration runs as the
  * schema owner, outside any mission) and forced again after.
  */
@@ -139,7 +141,8 @@ export const searchableChunksMigrationSql = `
   INSERT INTO entity_statistics (mission_id, key, type, name, chunks)
     SELECT mission_id, key, type, min(name), count(*) FROM chunk_entities WHERE searchable
     GROUP BY mission_id, key, type;
-  CREATE INDEX chunk_terms_by_impact ON chunk_terms (mission_id, term, impact DESC) WHERE searchable;
+  CREATE INDEX chunk_terms_by_impact ON chunk_terms (mission_id, term, impact DESC)
+    INCLUDE (chunk_id, weight, chunk_length) WHERE searchable;
   CREATE INDEX chunk_entities_searchable ON chunk_entities (mission_id, key, type, chunk_id) WHERE searchable;
   DROP INDEX chunk_entities_by_key;
   ALTER TABLE chunks FORCE ROW LEVEL SECURITY;

@@ -15,15 +15,18 @@ import {
 } from '../../stores/relational/documents';
 import { bm25 } from '../../stores/relational/lexical-index';
 import { migrate } from '../../stores/relational/migrate';
+import { applicationRole } from '../../stores/relational/migrations';
+import { openEmbeddedDatabase } from '../../stores/relational/pglite';
 import type { SqlClient } from '../../stores/relational/sql';
-import { rankingPasses } from '../../stores/relational/two-pass-ranking';
+import { mentionPasses, termPasses } from '../../stores/relational/two-pass-ranking';
 import { repoRoot } from '../support/env';
 import { relationalBackends, type Database } from '../support/relational';
 
 const missionId = 'statistics';
 
-/** More chunks than the first pass of a ranking reads for one term or entity (limit 20). */
-const beyondFirstPass = rankingPasses(20).depth + 100;
+/** More chunks than the first pass of BM25 reads for one term, and of the graph for one entity (limit 20). */
+const beyondTermDepth = termPasses(20).depth + 100;
+const beyondMentionDepth = mentionPasses(20).depth + 100;
 
 describe.each(relationalBackends)('search statistics on $name', (backend) => {
   let database: Database;
@@ -195,7 +198,7 @@ describe.each(relationalBackends)('search statistics on $name', (backend) => {
     await writeVersion(
       reports,
       1,
-      Array.from({ length: beyondFirstPass }, (_, index) => `quay report number ${index}`),
+      Array.from({ length: beyondTermDepth }, (_, index) => `quay report number ${index}`),
     );
     await stores.documents.markIndexed(missionId, reports.documentId, 1);
     const sighting = newDocument('sighting');
@@ -211,7 +214,7 @@ describe.each(relationalBackends)('search statistics on $name', (backend) => {
 
   it('the graph ranking finds where a rare entity meets one mentioned in more chunks than the first pass reads', async () => {
     const log = newDocument('harbour log');
-    const texts = Array.from({ length: beyondFirstPass }, (_, index) => `entry ${index} at Wexford`);
+    const texts = Array.from({ length: beyondMentionDepth }, (_, index) => `entry ${index} at Wexford`);
     await writeVersion(log, 1, texts);
     await mention(log, 1, [
       { key: 'wexford', chunkIndexes: texts.map((_, index) => index) },
@@ -229,6 +232,29 @@ describe.each(relationalBackends)('search statistics on $name', (backend) => {
     expect(ranked[0]).toEqual({ chunkId: chunkIdFor(log.documentId, 1, texts.length - 1), score: 1.25 });
     expect(ranked.slice(1).every((hit) => hit.score === 0.25)).toBe(true);
     expect(ranked).toHaveLength(20);
+  });
+
+  it('an entity’s neighbours are the entities most often mentioned in the same searchable chunks', async () => {
+    const coast = newDocument('coast guide');
+    await writeVersion(coast, 1, ['Arklow and Bray', 'Arklow and Bray again', 'Arklow and Wicklow']);
+    await mention(coast, 1, [
+      { key: 'arklow', chunkIndexes: [0, 1, 2] },
+      { key: 'bray', chunkIndexes: [0, 1] },
+      { key: 'wicklow', chunkIndexes: [2] },
+    ]);
+    await stores.documents.markIndexed(missionId, coast.documentId, 1);
+    const draft = newDocument('draft never indexed');
+    await writeVersion(draft, 1, ['Arklow and Greystones']);
+    await mention(draft, 1, [
+      { key: 'arklow', chunkIndexes: [0] },
+      { key: 'greystones', chunkIndexes: [0] },
+    ]);
+    const arklow = { type: 'Place', key: 'arklow' };
+    expect(await stores.chunkEntities.neighboursOf(missionId, [arklow], 10)).toEqual([
+      { of: arklow, type: 'Place', key: 'bray', together: 2, chunks: 2 },
+      { of: arklow, type: 'Place', key: 'wicklow', together: 1, chunks: 1 },
+    ]);
+    expect(await stores.chunkEntities.neighboursOf(missionId, [arklow], 1)).toHaveLength(1);
   });
 
   it('migration 12 flags and counts the rows that earlier versions wrote', async () => {
@@ -327,4 +353,61 @@ describe.each(relationalBackends)('search statistics on $name', (backend) => {
     }
     return score;
   }
+});
+
+describe('upkeep of the embedded database (no autovacuum in PGlite)', () => {
+  const seaWords =
+    'harbours quays gulls terns cormorants piers lighthouses keepers boats nets fishermen tides storms winds sails masts anchors ropes';
+
+  it('analyses and vacuums the tables that changed enough, as the application role', async () => {
+    const { sql } = await openEmbeddedDatabase();
+    try {
+      const cartridge = parseCartridge(
+        await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8'),
+      );
+      await new CartridgeStore(sql).activate(
+        { ...cartridge, mission: { ...cartridge.mission, id: missionId, name: missionId } },
+        'test',
+      );
+      const stores = createDocumentStores(sql);
+      // Enough transactions for the upkeep to look, and postings past vacuum's insert threshold.
+      for (let number = 0; number < 300; number++) {
+        const text = `upkeep document ${number} about ${seaWords}`;
+        const sha256 = createHash('sha256').update(text).digest('hex');
+        const documentId = documentIdFor(missionId, sha256);
+        await stores.documents.admit({
+          missionId,
+          documentId,
+          sha256,
+          sizeBytes: text.length,
+          mediaType: 'text/plain',
+          title: null,
+          metadata: {},
+          blobKey: blobKeyFor(sha256),
+          cartridgeVersion: 1,
+          workflowId: ingestWorkflowId(missionId, documentId),
+        });
+        await stores.chunks.insertChunks(missionId, documentId, 1, [{ index: 0, text, heading: null }], {
+          language: 'english',
+          title: null,
+        });
+      }
+      const upkept = async () => {
+        const { rows } = await sql.query<{ vacuumed: boolean; analysed: boolean }>(
+          `SELECT last_vacuum IS NOT NULL AS vacuumed, last_analyze IS NOT NULL AS analysed
+           FROM pg_stat_user_tables WHERE relname = 'chunk_terms'`,
+        );
+        return rows[0];
+      };
+      const deadline = Date.now() + 20_000;
+      while (!(await upkept())?.vacuumed && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await upkept()).toEqual({ vacuumed: true, analysed: true });
+      const { rows } = await sql.query<{ role: string }>('SELECT current_user AS role');
+      expect(rows[0]?.role).toBe(applicationRole);
+    } finally {
+      await sql.close();
+    }
+  });
 });
