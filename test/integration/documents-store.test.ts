@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCartridge, type Cartridge } from '../../domain/cartridge';
 import type { Chunk } from '../../domain/chunking';
 import { ingestWorkflowId } from '../../domain/documents';
 import { lexicalEmbedding } from '../../domain/lexical-embedding';
-import { blobKeyFor } from '../../stores/blobs/blob-store';
 import { CartridgeStore } from '../../stores/relational/cartridges';
 import { chunkIdFor, type ChunkStore } from '../../stores/relational/chunks';
 import type { LexicalIndex } from '../../stores/relational/lexical-index';
@@ -17,14 +15,14 @@ import {
   type NewDocument,
 } from '../../stores/relational/documents';
 import type { StepLog } from '../../stores/relational/step-log';
-import { documentIdFor, documentIdForExternal } from '../../stores/ids';
+import { documentIdForExternal } from '../../stores/ids';
 import { migrations } from '../../stores/relational/migrations';
 import { assertRowLevelSecurityHolds, openPostgres } from '../../stores/relational/postgres';
 import { openPglite } from '../../stores/relational/pglite';
 import type { SqlClient } from '../../stores/relational/sql';
 import { PgVectorStore, type VectorStore } from '../../stores/vectors/vector-store';
 import { repoRoot, testEnv } from '../support/env';
-import { relationalBackends, type Backend, type Database } from '../support/relational';
+import { relationalBackends, testDocument, type Backend, type Database } from '../support/relational';
 
 const model = 'lexical-hash-v1-64';
 const dimensions = 64;
@@ -59,20 +57,10 @@ function cartridgeFor(missionId: string, changes: Partial<Cartridge> = {}): Cart
 }
 
 function newDocument(missionId: string, content: string): NewDocument {
-  const sha256 = createHash('sha256').update(content).digest('hex');
-  const documentId = documentIdFor(missionId, sha256);
-  return {
-    missionId,
-    documentId,
-    sha256,
-    sizeBytes: Buffer.byteLength(content),
-    mediaType: 'text/plain',
+  return testDocument(missionId, content, {
     title: `title of ${content.slice(0, 20)}`,
     metadata: { source: 'test' },
-    blobKey: blobKeyFor(sha256),
-    cartridgeVersion: 1,
-    workflowId: ingestWorkflowId(missionId, documentId),
-  };
+  });
 }
 
 const chunksOf = (...texts: string[]): Chunk[] =>

@@ -1,11 +1,4 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseCartridge } from '../../domain/cartridge';
 import type { DocumentEntity } from '../../domain/entities';
-import { ingestWorkflowId } from '../../domain/documents';
-import { blobKeyFor } from '../../stores/blobs/blob-store';
-import { documentIdFor } from '../../stores/ids';
 import { CartridgeStore } from '../../stores/relational/cartridges';
 import { chunkIdFor } from '../../stores/relational/chunks';
 import {
@@ -19,8 +12,7 @@ import { applicationRole } from '../../stores/relational/migrations';
 import { openEmbeddedDatabase } from '../../stores/relational/pglite';
 import type { SqlClient } from '../../stores/relational/sql';
 import { mentionPasses, termPasses } from '../../stores/relational/two-pass-ranking';
-import { repoRoot } from '../support/env';
-import { relationalBackends, type Database } from '../support/relational';
+import { defaultCartridgeAs, relationalBackends, testDocument, type Database } from '../support/relational';
 
 const missionId = 'statistics';
 
@@ -36,22 +28,7 @@ describe.each(relationalBackends)('search statistics on $name', (backend) => {
   const raw = <Row>(text: string, params: unknown[] = []) =>
     sql.inMission(missionId, async (tx) => (await tx.query<Row>(text, params)).rows);
 
-  function newDocument(content: string): NewDocument {
-    const sha256 = createHash('sha256').update(content).digest('hex');
-    const documentId = documentIdFor(missionId, sha256);
-    return {
-      missionId,
-      documentId,
-      sha256,
-      sizeBytes: Buffer.byteLength(content),
-      mediaType: 'text/plain',
-      title: null,
-      metadata: {},
-      blobKey: blobKeyFor(sha256),
-      cartridgeVersion: 1,
-      workflowId: ingestWorkflowId(missionId, documentId),
-    };
-  }
+  const newDocument = (content: string) => testDocument(missionId, content);
 
   /** Admits a document and writes one content version's chunks (not yet searchable). */
   async function writeVersion(document: NewDocument, version: number, texts: readonly string[]) {
@@ -138,13 +115,7 @@ describe.each(relationalBackends)('search statistics on $name', (backend) => {
     await database.migrate();
     sql = database.app;
     stores = createDocumentStores(sql);
-    const cartridge = parseCartridge(
-      await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8'),
-    );
-    await new CartridgeStore(sql).activate(
-      { ...cartridge, mission: { ...cartridge.mission, id: missionId, name: missionId } },
-      'test',
-    );
+    await new CartridgeStore(sql).activate(await defaultCartridgeAs(missionId), 'test');
   });
 
   afterAll(async () => {
@@ -261,13 +232,7 @@ describe.each(relationalBackends)('search statistics on $name', (backend) => {
     const fresh = await backend.openFresh();
     try {
       await migrate(fresh.owner, { through: 11 });
-      const cartridge = parseCartridge(
-        await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8'),
-      );
-      await new CartridgeStore(fresh.owner).activate(
-        { ...cartridge, mission: { ...cartridge.mission, id: missionId, name: missionId } },
-        'test',
-      );
+      await new CartridgeStore(fresh.owner).activate(await defaultCartridgeAs(missionId), 'test');
       const document = newDocument('written before migration 12');
       await createDocumentStores(fresh.owner).documents.admit(document);
       // Version 1 superseded (not searchable), version 2 searchable: rows as migration 10 made them.
@@ -362,35 +327,23 @@ describe('upkeep of the embedded database (no autovacuum in PGlite)', () => {
   it('analyses and vacuums the tables that changed enough, as the application role', async () => {
     const { sql } = await openEmbeddedDatabase();
     try {
-      const cartridge = parseCartridge(
-        await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8'),
-      );
-      await new CartridgeStore(sql).activate(
-        { ...cartridge, mission: { ...cartridge.mission, id: missionId, name: missionId } },
-        'test',
-      );
+      await new CartridgeStore(sql).activate(await defaultCartridgeAs(missionId), 'test');
       const stores = createDocumentStores(sql);
       // Enough transactions for the upkeep to look, and postings past vacuum's insert threshold.
       for (let number = 0; number < 300; number++) {
         const text = `upkeep document ${number} about ${seaWords}`;
-        const sha256 = createHash('sha256').update(text).digest('hex');
-        const documentId = documentIdFor(missionId, sha256);
-        await stores.documents.admit({
+        const document = testDocument(missionId, text);
+        await stores.documents.admit(document);
+        await stores.chunks.insertChunks(
           missionId,
-          documentId,
-          sha256,
-          sizeBytes: text.length,
-          mediaType: 'text/plain',
-          title: null,
-          metadata: {},
-          blobKey: blobKeyFor(sha256),
-          cartridgeVersion: 1,
-          workflowId: ingestWorkflowId(missionId, documentId),
-        });
-        await stores.chunks.insertChunks(missionId, documentId, 1, [{ index: 0, text, heading: null }], {
-          language: 'english',
-          title: null,
-        });
+          document.documentId,
+          1,
+          [{ index: 0, text, heading: null }],
+          {
+            language: 'english',
+            title: null,
+          },
+        );
       }
       const upkept = async () => {
         const { rows } = await sql.query<{ vacuumed: boolean; analysed: boolean }>(

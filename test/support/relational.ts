@@ -1,8 +1,16 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseCartridge, type Cartridge } from '../../domain/cartridge';
+import { ingestWorkflowId } from '../../domain/documents';
+import { blobKeyFor } from '../../stores/blobs/blob-store';
+import { documentIdFor } from '../../stores/ids';
+import type { NewDocument } from '../../stores/relational/documents';
 import { migrate } from '../../stores/relational/migrate';
 import { openPostgres } from '../../stores/relational/postgres';
 import { openPglite, prepareEmbeddedDatabase } from '../../stores/relational/pglite';
 import type { SqlClient } from '../../stores/relational/sql';
-import { testEnv } from './env';
+import { repoRoot, testEnv } from './env';
 import { appRole, createScratchDatabase } from './services/postgres';
 
 /** A fresh relational database as the platform uses it, on one of the two profiles. */
@@ -51,3 +59,37 @@ export const relationalBackends: Backend[] = [
     },
   },
 ];
+
+/** A document as admission would record it, identified by its content, in `missionId`. */
+export function testDocument(
+  missionId: string,
+  content: string,
+  fields: Partial<NewDocument> = {},
+): NewDocument {
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  const documentId = documentIdFor(missionId, sha256);
+  return {
+    missionId,
+    documentId,
+    sha256,
+    sizeBytes: Buffer.byteLength(content),
+    mediaType: 'text/plain',
+    title: null,
+    metadata: {},
+    blobKey: blobKeyFor(sha256),
+    cartridgeVersion: 1,
+    workflowId: ingestWorkflowId(missionId, documentId),
+    ...fields,
+  };
+}
+
+/** The default mission's cartridge under another id, with `changes` to its top-level sections. */
+export async function defaultCartridgeAs(
+  missionId: string,
+  changes: Partial<Cartridge> = {},
+): Promise<Cartridge> {
+  const base = parseCartridge(
+    await readFile(join(repoRoot, 'missions', 'default', 'cartridge.yaml'), 'utf8'),
+  );
+  return { ...base, ...changes, mission: { ...base.mission, id: missionId, name: missionId } };
+}
