@@ -157,10 +157,12 @@ export class ChunkEntityIndex extends MissionScopedStore {
    * Searchable chunks ranked by the summed weight of the given entities they mention, best first.
    * In two passes (two-pass-ranking.ts), so that an entity half the mission mentions costs no more
    * than a rare one; all mentions of an entity weigh the same, so its first are in chunk id order.
+   * `firstPass` reads fewer of an entity's mentions than the default depth (for entities whose weight
+   * only adds to others', as a neighbour's does).
    */
   async rankByMentions(
     missionId: string,
-    entities: ReadonlyArray<EntityRef & { weight: number }>,
+    entities: ReadonlyArray<EntityRef & { weight: number; firstPass?: number }>,
     limit: number,
   ): Promise<Array<{ chunkId: string; score: number }>> {
     if (entities.length === 0) return [];
@@ -169,8 +171,8 @@ export class ChunkEntityIndex extends MissionScopedStore {
       // e.whole: every mention of the entity is read in the first pass, so what it adds to a
       // candidate's score is known there; only the others are looked up in the second.
       `WITH e AS (
-         SELECT e.*, coalesce(s.chunks, 0) <= $6 AS whole
-         FROM unnest($2::text[], $3::text[], $4::float8[]) AS e (type, key, weight)
+         SELECT e.*, coalesce(s.chunks, 0) <= e.depth AS whole
+         FROM unnest($2::text[], $3::text[], $4::float8[], $6::int[]) AS e (type, key, weight, depth)
          LEFT JOIN entity_statistics s ON s.mission_id = $1 AND s.key = e.key AND s.type = e.type
        ),
        candidates AS (
@@ -178,7 +180,7 @@ export class ChunkEntityIndex extends MissionScopedStore {
          FROM e CROSS JOIN LATERAL (
            SELECT t.chunk_id FROM chunk_entities t
            WHERE t.mission_id = $1 AND t.key = e.key AND t.type = e.type AND t.searchable
-           ORDER BY t.chunk_id LIMIT $6
+           ORDER BY t.chunk_id LIMIT e.depth
          ) m
          GROUP BY m.chunk_id
          ORDER BY score DESC, m.chunk_id COLLATE "C"
@@ -198,7 +200,7 @@ export class ChunkEntityIndex extends MissionScopedStore {
         entities.map((entity) => entity.key),
         entities.map((entity) => entity.weight),
         limit,
-        depth,
+        entities.map((entity) => Math.min(entity.firstPass ?? depth, depth)),
         shortlist,
       ],
     );

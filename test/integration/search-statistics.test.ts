@@ -203,6 +203,16 @@ describe.each(relationalBackends)('search statistics on $name', (backend) => {
     expect(ranked[0]).toEqual({ chunkId: chunkIdFor(log.documentId, 1, texts.length - 1), score: 1.25 });
     expect(ranked.slice(1).every((hit) => hit.score === 0.25)).toBe(true);
     expect(ranked).toHaveLength(20);
+    // A neighbour's shorter first pass (`firstPass`) still adds its whole weight where it meets another.
+    const shallow = await stores.chunkEntities.rankByMentions(
+      missionId,
+      [
+        { type: 'Place', key: 'wexford', weight: 0.25, firstPass: 10 },
+        { type: 'Place', key: 'saltee', weight: 1 },
+      ],
+      20,
+    );
+    expect(shallow[0]).toEqual(ranked[0]);
   });
 
   it('an entity’s neighbours are the entities most often mentioned in the same searchable chunks', async () => {
