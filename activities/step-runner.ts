@@ -18,10 +18,9 @@ export type RunStep = <T>(input: IngestInput, step: IngestStep, work: () => Prom
 export function createStepRunner(deps: { steps: StepLog; logger: Logger; metrics: Metrics }): RunStep {
   const { steps, metrics } = deps;
   return async function runStep<T>(input: IngestInput, step: IngestStep, work: () => Promise<T>) {
-    const recorded = await steps.stepResult<T>(input.missionId, input.documentId, step);
-    if (recorded !== null) return recorded;
+    const begun = await steps.beginStep<T>(input.missionId, input.documentId, step);
+    if (begun.finished) return begun.result;
     const log = deps.logger.child({ missionId: input.missionId, documentId: input.documentId, step });
-    await steps.beginStep(input.missionId, input.documentId, step);
     const stopTimer = metrics.stepDuration.startTimer({ mission: input.missionId, step });
     try {
       const result = await heartbeatWhile(work);

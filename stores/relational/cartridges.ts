@@ -17,12 +17,17 @@ export interface MissionSummary {
   createdAt: string;
 }
 
+/** Loaded versions kept in memory; beyond this, the longest unread is dropped. */
+const cachedVersions = 512;
+
 /**
  * Versioned cartridges per mission. Versions are immutable; the active one is the newest. Loaded
- * versions are cached because every activity of a run reads its pinned version.
+ * versions are cached, validated, because every activity of a run reads its pinned version: a
+ * cached one costs no database round trip. (A version is never changed once stored; whatever comes
+ * to delete a mission's versions must clear them here too.)
  */
 export class CartridgeStore {
-  private readonly cache = new Map<string, Cartridge>();
+  private readonly cache = new Map<string, CartridgeVersion>();
 
   constructor(private readonly sql: SqlClient) {}
 
@@ -64,6 +69,13 @@ export class CartridgeStore {
   }
 
   async version(missionId: string, version: number): Promise<CartridgeVersion | null> {
+    const key = `${missionId}@${version}`;
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached;
+    }
     const { rows } = await this.sql.inMission(missionId, (tx) =>
       tx.query<{ content: unknown; source: string; created_at: Date }>(
         'SELECT content, source, created_at FROM cartridge_versions WHERE mission_id = $1 AND version = $2',
@@ -72,19 +84,16 @@ export class CartridgeStore {
     );
     const row = rows[0];
     if (!row) return null;
-    const key = `${missionId}@${version}`;
-    let cartridge = this.cache.get(key);
-    if (!cartridge) {
-      cartridge = validateCartridge(row.content, `cartridge ${key}`);
-      this.cache.set(key, cartridge);
-    }
-    return {
+    const loaded: CartridgeVersion = {
       missionId,
       version,
-      cartridge,
+      cartridge: validateCartridge(row.content, `cartridge ${key}`),
       source: row.source,
       createdAt: new Date(row.created_at).toISOString(),
     };
+    this.cache.set(key, loaded);
+    if (this.cache.size > cachedVersions) this.cache.delete(this.cache.keys().next().value as string);
+    return loaded;
   }
 
   async listMissions(): Promise<MissionSummary[]> {

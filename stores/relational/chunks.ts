@@ -39,7 +39,7 @@ export class ChunkStore extends MissionScopedStore {
       }
       for (let start = 0; start < chunks.length; start += batchSize) {
         const batch = chunks.slice(start, start + batchSize);
-        const params: unknown[] = [missionId, documentId, contentVersion, language];
+        const params: unknown[] = [missionId, documentId, contentVersion];
         const values = batch.map((chunk) => {
           params.push(
             chunk.index,
@@ -48,12 +48,10 @@ export class ChunkStore extends MissionScopedStore {
             chunk.text,
           );
           const n = params.length;
-          return `($1, $2, $3, $${n - 3}, $${n - 2}, $${n - 1}, $${n},
-            setweight(to_tsvector($4::regconfig, coalesce($${n - 1}, '')), 'A') ||
-            setweight(to_tsvector($4::regconfig, $${n}), 'B'))`;
+          return `($1, $2, $3, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
         });
         await tx.query(
-          `INSERT INTO chunks (mission_id, document_id, content_version, chunk_index, chunk_id, heading, text, search_vector)
+          `INSERT INTO chunks (mission_id, document_id, content_version, chunk_index, chunk_id, heading, text)
            VALUES ${values.join(', ')}
            ON CONFLICT DO NOTHING`,
           params,

@@ -39,24 +39,17 @@ export async function recordDocumentEvent(
     detail?: Record<string, unknown>;
   },
 ): Promise<void> {
-  const { rows } = await tx.query<{ last_event_id: string | number }>(
-    `INSERT INTO mission_event_counters (mission_id, last_event_id) VALUES ($1, 1)
-     ON CONFLICT (mission_id) DO UPDATE SET last_event_id = mission_event_counters.last_event_id + 1
-     RETURNING last_event_id`,
-    [event.missionId],
-  );
+  // One statement: the counter's next id and the event that takes it (one round trip, not two).
   await tx.query(
-    `INSERT INTO document_events (mission_id, event_id, document_id, kind, status, step, detail)
-     SELECT $1, $2, $3, $4, d.status, $5, $6::jsonb FROM documents d
-     WHERE d.mission_id = $1 AND d.document_id = $3`,
-    [
-      event.missionId,
-      Number(rows[0]?.last_event_id),
-      event.documentId,
-      event.kind,
-      event.step ?? null,
-      JSON.stringify(event.detail ?? {}),
-    ],
+    `WITH counter AS (
+       INSERT INTO mission_event_counters (mission_id, last_event_id) VALUES ($1, 1)
+       ON CONFLICT (mission_id) DO UPDATE SET last_event_id = mission_event_counters.last_event_id + 1
+       RETURNING last_event_id
+     )
+     INSERT INTO document_events (mission_id, event_id, document_id, kind, status, step, detail)
+     SELECT $1, counter.last_event_id, $2, $3, d.status, $4, $5::jsonb FROM documents d CROSS JOIN counter
+     WHERE d.mission_id = $1 AND d.document_id = $2`,
+    [event.missionId, event.documentId, event.kind, event.step ?? null, JSON.stringify(event.detail ?? {})],
   );
 }
 

@@ -1,6 +1,7 @@
 import type { IngestStep } from '../../domain/pipeline';
 import { iso, MissionScopedStore } from './document-rows';
 import { recordDocumentEvent } from './events';
+import type { SqlExecutor } from './sql';
 
 export interface StepRecord {
   step: string;
@@ -14,27 +15,35 @@ export interface StepRecord {
 
 /** The step log: what each step of a run produced, so a resumed run never redoes a finished step. */
 export class StepLog extends MissionScopedStore {
-  async stepResult<T>(missionId: string, documentId: string, step: IngestStep): Promise<T | null> {
-    const { rows } = await this.scoped(missionId).query<{ result: T }>(
-      `SELECT result FROM document_steps WHERE mission_id = $1 AND document_id = $2 AND step = $3 AND status = 'done'`,
-      [missionId, documentId, step],
-    );
-    return rows[0] ? rows[0].result : null;
-  }
-
-  async beginStep(missionId: string, documentId: string, step: IngestStep): Promise<void> {
-    await this.changedStep(
-      missionId,
-      documentId,
-      step,
-      { state: 'running' },
-      `INSERT INTO document_steps (mission_id, document_id, step, status, executions, started_at)
-       VALUES ($1, $2, $3, 'running', 1, now())
-       ON CONFLICT (mission_id, document_id, step) DO UPDATE
-         SET status = 'running', executions = document_steps.executions + 1,
-             started_at = COALESCE(document_steps.started_at, now())`,
-      [missionId, documentId, step],
-    );
+  /**
+   * A step about to run: its recorded result if it finished before (nothing is written then), else
+   * it is recorded as running, with its event. One transaction, where a look-up and a begin took two.
+   */
+  async beginStep<T = unknown>(
+    missionId: string,
+    documentId: string,
+    step: IngestStep,
+  ): Promise<{ finished: true; result: T } | { finished: false }> {
+    return this.sql.inMission(missionId, async (tx) => {
+      const recorded = await recordedResult<T>(tx, missionId, documentId, step);
+      if (recorded !== null) return { finished: true, result: recorded };
+      await tx.query(
+        `INSERT INTO document_steps (mission_id, document_id, step, status, executions, started_at)
+         VALUES ($1, $2, $3, 'running', 1, now())
+         ON CONFLICT (mission_id, document_id, step) DO UPDATE
+           SET status = 'running', executions = document_steps.executions + 1,
+               started_at = COALESCE(document_steps.started_at, now())`,
+        [missionId, documentId, step],
+      );
+      await recordDocumentEvent(tx, {
+        missionId,
+        documentId,
+        kind: 'step',
+        step,
+        detail: { state: 'running' },
+      });
+      return { finished: false };
+    });
   }
 
   /** A write to the step log and the step's event, in one transaction. */
@@ -106,4 +115,18 @@ export class StepLog extends MissionScopedStore {
       lastError: row.last_error,
     }));
   }
+}
+
+/** A step's result, if it finished. */
+async function recordedResult<T>(
+  tx: SqlExecutor,
+  missionId: string,
+  documentId: string,
+  step: IngestStep,
+): Promise<T | null> {
+  const { rows } = await tx.query<{ result: T }>(
+    `SELECT result FROM document_steps WHERE mission_id = $1 AND document_id = $2 AND step = $3 AND status = 'done'`,
+    [missionId, documentId, step],
+  );
+  return rows[0] ? rows[0].result : null;
 }

@@ -8,6 +8,7 @@ import {
 } from '../../stores/relational/documents';
 import { bm25 } from '../../stores/relational/lexical-index';
 import { migrate } from '../../stores/relational/migrate';
+import { setSearchableVersion } from '../../stores/relational/searchable-chunks';
 import { applicationRole } from '../../stores/relational/migrations';
 import { openEmbeddedDatabase } from '../../stores/relational/pglite';
 import type { SqlClient } from '../../stores/relational/sql';
@@ -236,6 +237,30 @@ describe.each(relationalBackends)('search statistics on $name', (backend) => {
       { of: arklow, type: 'Place', key: 'wicklow', together: 1, chunks: 1 },
     ]);
     expect(await stores.chunkEntities.neighboursOf(missionId, [arklow], 1)).toHaveLength(1);
+  });
+
+  it('indexing a document flips its chunks heap-only: nothing indexes the flag, and pages keep room (migration 13)', async () => {
+    const [layout] = await raw<{ full_text_column: number; flag_index: number; options: string[] }>(
+      `SELECT (SELECT count(*)::int FROM information_schema.columns
+               WHERE table_name = 'chunks' AND column_name = 'search_vector') AS full_text_column,
+              (SELECT count(*)::int FROM pg_indexes WHERE indexname = 'chunks_searchable') AS flag_index,
+              (SELECT reloptions FROM pg_class WHERE relname = 'chunks') AS options`,
+    );
+    expect(layout).toEqual({ full_text_column: 0, flag_index: 0, options: ['fillfactor=60'] });
+    const document = newDocument('flipped in place');
+    await writeVersion(document, 1, ['quay crane lifted', 'tide came in', 'gulls over the pier']);
+    // A HOT update adds no entry to any index of the table (the HNSW graph above all). The session's
+    // statistics not yet reported (this transaction's, and maybe the chunk insert's) count them.
+    const [counted] = await sql.inMission(missionId, async (tx) => {
+      await setSearchableVersion(tx, missionId, document.documentId, 1);
+      const { rows } = await tx.query<{ updated: number; heap_only: number }>(
+        `SELECT pg_stat_get_xact_tuples_updated('chunks'::regclass)::int AS updated,
+                pg_stat_get_xact_tuples_hot_updated('chunks'::regclass)::int AS heap_only`,
+      );
+      return rows;
+    });
+    expect(counted?.updated).toBeGreaterThanOrEqual(3);
+    expect(counted?.heap_only).toBe(counted?.updated);
   });
 
   it('migration 12 flags and counts the rows that earlier versions wrote', async () => {
