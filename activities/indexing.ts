@@ -4,6 +4,8 @@ import { currentWorkflowId, remoteActivityContext } from './step-runner';
 
 export interface IndexResult {
   chunkCount: number;
+  /** Whether older versions left anything for the clean-up step (absent in runs recorded before it). */
+  supersededVersions?: boolean;
 }
 
 export interface CleanupResult {
@@ -30,7 +32,16 @@ export function createIndexingActivities(context: IngestContext) {
         // Search answers cached before this point no longer describe the mission's index.
         await deps.cache.invalidateMission(input.missionId);
         metrics.documentsIngested.inc({ mission: input.missionId });
-        return { chunkCount };
+        const supersededVersions = await versions.hasSupersededVersions(
+          input.missionId,
+          input.documentId,
+          document.contentVersion,
+        );
+        if (!supersededVersions) {
+          const nothingToRemove: CleanupResult = { blobsRemoved: 0 };
+          await deps.steps.recordSkipped(input.missionId, input.documentId, 'cleanup', nothingToRemove);
+        }
+        return { chunkCount, supersededVersions };
       });
     },
 

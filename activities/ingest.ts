@@ -8,6 +8,7 @@ import { createIngestContext, type IngestDependencies } from './ingest-context';
 import { createParseActivities } from './parse';
 import { createPiiActivities } from './pii';
 import { createSectionActivities } from './sections';
+import { createTextActivities } from './text';
 
 export type { IngestDependencies, ParseResult } from './ingest-context';
 export type { ClassifyResult } from './classify';
@@ -16,6 +17,7 @@ export type { PiiScanResult } from './pii';
 export type { ChunkResult, EmbedResult } from './chunk';
 export type { AssessResult, GraphResult } from './extract';
 export type { CleanupResult, IndexResult } from './indexing';
+export type { TextResult } from './text';
 
 /**
  * The ingest pipeline's activities, one module per stage (domain/pipeline.ts lists them in order).
@@ -25,12 +27,16 @@ export type { CleanupResult, IndexResult } from './indexing';
  */
 export function createIngestActivities(deps: IngestDependencies) {
   const context = createIngestContext(deps);
+  const parse = createParseActivities(context);
+  const pii = createPiiActivities(context);
+  const chunk = createChunkActivities(context);
   return {
     ...createClassifyActivities(context),
-    ...createParseActivities(context),
+    ...parse,
     ...createSectionActivities(context),
-    ...createPiiActivities(context),
-    ...createChunkActivities(context),
+    ...pii,
+    ...chunk,
+    ...createTextActivities({ ...parse, ...pii, ...chunk }),
     ...createExtractActivities(context),
     ...createIndexingActivities(context),
   };

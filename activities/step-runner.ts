@@ -23,7 +23,7 @@ export function createStepRunner(deps: { steps: StepLog; logger: Logger; metrics
     const log = deps.logger.child({ missionId: input.missionId, documentId: input.documentId, step });
     const stopTimer = metrics.stepDuration.startTimer({ mission: input.missionId, step });
     try {
-      const result = await heartbeatWhile(work);
+      const result = await heartbeatWhile(work, { step });
       await steps.completeStep(input.missionId, input.documentId, step, result);
       stopTimer();
       log.info({ result }, 'step finished');
@@ -92,13 +92,14 @@ export function heartbeat(details?: unknown): void {
 
 /**
  * Heartbeats every few seconds while a step runs, so a worker that died mid-step is noticed within
- * the heartbeat timeout instead of the whole start-to-close timeout.
+ * the heartbeat timeout instead of the whole start-to-close timeout. `details` (a step's name) is
+ * what the pending activity shows meanwhile: an activity that runs several steps says which.
  */
-export async function heartbeatWhile<T>(work: () => Promise<T>): Promise<T> {
+export async function heartbeatWhile<T>(work: () => Promise<T>, details?: { step: IngestStep }): Promise<T> {
   const context = remoteActivityContext();
   if (!context) return work();
-  context.heartbeat();
-  const timer = setInterval(() => context.heartbeat(), 3_000);
+  context.heartbeat(details);
+  const timer = setInterval(() => context.heartbeat(details), 3_000);
   try {
     return await work();
   } finally {

@@ -59,9 +59,22 @@ export type IngestStep = PipelineEntry['step'];
 /** Activity names of the pipeline, each the activity of exactly one step. */
 export type PipelineActivity = PipelineEntry['activity'];
 
+/**
+ * Activities that run several steps of the table in a row (activities/text.ts), by the first step
+ * they may run: what a run shows before the activity's first heartbeat names its step.
+ */
+const multiStepActivities: Readonly<Record<string, IngestStep>> = { prepareText: 'parse' };
+
 /** The step an activity performs (for the progress of a run read from Temporal's pending activity). */
 export function stepOfActivity(activity: string): IngestStep | null {
-  return ingestPipeline.find((entry) => entry.activity === activity)?.step ?? null;
+  return (
+    ingestPipeline.find((entry) => entry.activity === activity)?.step ?? multiStepActivities[activity] ?? null
+  );
+}
+
+/** Whether `name` is a step of the pipeline (a heartbeat's details name one). */
+export function isIngestStep(name: unknown): name is IngestStep {
+  return ingestPipeline.some((entry) => entry.step === name);
 }
 
 /** The steps every document takes, in order. */

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { stepOfActivity } from '../domain/pipeline';
+import { isIngestStep, stepOfActivity } from '../domain/pipeline';
 import { progressQuery, type IngestProgress } from '../workflows/ingest-messages';
 
 /**
@@ -70,7 +70,11 @@ export async function readRunProgress(
     return {
       ...base,
       state: waiting ? (attempt > 1 && lastError ? 'retrying' : 'waiting_for_worker') : 'running',
-      step: stepOfActivity(activity.activityType?.name ?? '') ?? activity.activityType?.name ?? null,
+      step:
+        heartbeatStep(client, activity) ??
+        stepOfActivity(activity.activityType?.name ?? '') ??
+        activity.activityType?.name ??
+        null,
       lane: known?.lane ?? null,
       attempt,
       lastError,
@@ -104,4 +108,24 @@ export async function readRunProgress(
  */
 function queryWithin<T>(client: Client, query: () => Promise<T>, ms: number): Promise<T | null> {
   return client.withDeadline(Date.now() + ms, query).catch(() => null);
+}
+
+/**
+ * The step a pending activity's last heartbeat names (activities/step-runner.ts): which of the
+ * steps of an activity that runs several is under way. Null when it names none.
+ */
+function heartbeatStep(
+  client: Client,
+  activity: temporal.api.workflow.v1.IPendingActivityInfo,
+): IngestProgress['step'] | null {
+  const payload = activity.heartbeatDetails?.payloads?.[0];
+  if (!payload) return null;
+  try {
+    const details = client.options.loadedDataConverter.payloadConverter.fromPayload<{ step?: unknown }>(
+      payload,
+    );
+    return isIngestStep(details?.step) ? details.step : null;
+  } catch {
+    return null;
+  }
 }

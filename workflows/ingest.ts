@@ -4,6 +4,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -49,9 +50,8 @@ class IngestRun {
       const routing = await this.step('classify', () => local.classifyDocument(input));
       this.documentClass = routing.documentClass;
       this.enterLane(routing);
-      const parsed = await this.parse(routing);
-      const scanned = await this.step('pii', () => this.lane().scanPii(input, parsed.parsedKey));
-      await this.step('chunk', () => this.lane().chunkDocument(input, scanned.parsedKey));
+      const lean = patched(leanStepsPatch);
+      const scanned = lean ? await this.prepareText(routing) : await this.textStepByStep(routing);
       await this.step('embed', () => this.embedding().embedChunks(input));
       const assessed = await this.step('extract', () => this.lane().assessEntities(input));
       const reviewed = await this.reviewIfNeeded(scanned, assessed.score);
@@ -61,8 +61,11 @@ class IngestRun {
         return { ...this.result(routing), status: 'rejected', chunkCount: 0 };
       }
       await this.step('graph', () => this.lane().mergeEntityGraph(input, reviewed.corrections));
-      const { chunkCount } = await this.step('index', () => local.indexDocument(input));
-      await this.step('cleanup', () => this.lane().removeSupersededVersions(input));
+      const { chunkCount, supersededVersions } = await this.step('index', () => local.indexDocument(input));
+      // A first version leaves nothing older to remove: no round trip to the lane for nothing.
+      if (!lean || supersededVersions !== false) {
+        await this.step('cleanup', () => this.lane().removeSupersededVersions(input));
+      }
       showRun({ status: 'indexed' });
       await this.handOverQueuedUpdate();
       return { ...this.result(routing), status: 'indexed', chunkCount };
@@ -96,14 +99,42 @@ class IngestRun {
     this.embeddingSteps = laneActivities(routing.embedTaskQueue);
   }
 
-  /** Parse: a long PDF on the deep lane in sections, in parallel; a scan or image by OCR. */
-  private async parse(routing: ClassifyResult): Promise<ParseResult> {
+  /**
+   * Parse, PII scan and chunk, as one activity on the lane (activities/text.ts). A long PDF on the
+   * deep lane is read in sections first, a scan or image by OCR; the rest runs on the text read.
+   */
+  private async prepareText(routing: ClassifyResult): Promise<PiiScanResult> {
     const pages = routing.pageCount ?? 0;
-    const parsed =
+    let read: ParseResult | null = null;
+    if (routing.lane === 'deep' && pages > sectionLimits.pagesPerSection) {
+      read = await this.parseInSections(pages);
+    } else {
+      const text = await this.step('parse', () => this.lane().prepareText(this.input, null));
+      if (!text.needsOcr) return text.scanned;
+    }
+    if (!read || read.needsOcr) read = await this.readByOcr();
+    const { parsedKey } = read;
+    const text = await this.step('pii', () => this.lane().prepareText(this.input, parsedKey));
+    if (text.needsOcr) throw new Error('text already read was sent back to OCR');
+    return text.scanned;
+  }
+
+  /** The same steps as runs started before `leanStepsPatch` took them: one activity each. */
+  private async textStepByStep(routing: ClassifyResult): Promise<PiiScanResult> {
+    const pages = routing.pageCount ?? 0;
+    let parsed =
       routing.lane === 'deep' && pages > sectionLimits.pagesPerSection
         ? await this.parseInSections(pages)
         : await this.step('parse', () => this.lane().parseDocument(this.input));
-    if (!parsed.needsOcr) return parsed;
+    if (parsed.needsOcr) parsed = await this.readByOcr();
+    const { parsedKey } = parsed;
+    const scanned = await this.step('pii', () => this.lane().scanPii(this.input, parsedKey));
+    await this.step('chunk', () => this.lane().chunkDocument(this.input, scanned.parsedKey));
+    return scanned;
+  }
+
+  /** A scan or image: moved to the ocr lane and read there. */
+  private async readByOcr(): Promise<ParseResult> {
     this.enterLane(await this.step('reroute', () => local.routeToOcr(this.input)));
     return this.step('ocr', () => this.lane().ocrDocument(this.input));
   }
@@ -193,6 +224,12 @@ class IngestRun {
     throw ApplicationFailure.create({ message, type: code, nonRetryable: true, cause: failure ?? undefined });
   }
 }
+
+/**
+ * Runs from this patch on take parse, PII scan and chunk in one activity, and skip the clean-up
+ * step when the index step finds no older version (README: how a workflow changes).
+ */
+const leanStepsPatch = 'lean-text-steps';
 
 /** Runs `work` over `items`, at most `limit` at a time, in order of starting. */
 async function forEachBounded<T>(

@@ -239,6 +239,25 @@ export class DocumentVersionStore extends MissionScopedStore {
   }
 
   /**
+   * Whether anything of versions older than `contentVersion` is left for the clean-up step: their
+   * chunks (vectors and graph contributions go before them) or blobs they superseded. A document's
+   * first version has none, so its run skips the step.
+   */
+  async hasSupersededVersions(
+    missionId: string,
+    documentId: string,
+    contentVersion: number,
+  ): Promise<boolean> {
+    const { rows } = await this.scoped(missionId).query<{ left: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM chunks WHERE mission_id = $1 AND document_id = $2 AND content_version < $3)
+           OR EXISTS (SELECT 1 FROM documents WHERE mission_id = $1 AND document_id = $2
+                        AND cardinality(superseded_blob_keys) > 0) AS left`,
+      [missionId, documentId, contentVersion],
+    );
+    return rows[0]?.left === true;
+  }
+
+  /**
    * After a new content version is indexed: chunks of older versions go, and the blobs they came
    * from are handed back for removal (the caller checks no other document uses them). Idempotent.
    */

@@ -46,6 +46,30 @@ export class StepLog extends MissionScopedStore {
     });
   }
 
+  /**
+   * A step the run has no need of (the clean-up after a first version): recorded as done without
+   * ever executing (`executions` 0), so the log still says what became of it. A step already
+   * recorded is left as it is.
+   */
+  async recordSkipped(
+    missionId: string,
+    documentId: string,
+    step: IngestStep,
+    result: unknown,
+  ): Promise<void> {
+    await this.changedStep(
+      missionId,
+      documentId,
+      step,
+      { state: 'done', skipped: true },
+      `INSERT INTO document_steps (mission_id, document_id, step, status, executions, result, started_at,
+                                   finished_at, duration_ms)
+       VALUES ($1, $2, $3, 'done', 0, $4::jsonb, now(), now(), 0)
+       ON CONFLICT (mission_id, document_id, step) DO NOTHING`,
+      [missionId, documentId, step, JSON.stringify(result)],
+    );
+  }
+
   /** A write to the step log and the step's event, in one transaction. */
   private async changedStep(
     missionId: string,

@@ -91,7 +91,8 @@ it('a worker killed with SIGKILL mid-document resumes at the unfinished step, re
     extract: 1,
     graph: 1,
     index: 1,
-    cleanup: 1,
+    // A first version leaves nothing older: the index step records the clean-up as not needed.
+    cleanup: 0,
   });
 
   // The eight chunks embedded before the crash were not sent again; only the hung batch was.

@@ -74,7 +74,33 @@ it('fast path: every step once, in order, on the lane the routing chose', async 
     lane: 'fast',
     documentClass: 'note',
   });
+  // Parse, PII scan and chunk are one round trip to the lane; the other lane steps one each.
+  expect(await scheduledActivities(run)).toEqual([
+    'prepareText',
+    'embedChunks',
+    'assessEntities',
+    'mergeEntityGraph',
+  ]);
 });
+
+it('an update: the clean-up step runs when the index step finds older versions left', async () => {
+  const run = await harness.startRun({
+    indexDocument: async () => ({ chunkCount: 4, supersededVersions: true }),
+  });
+  expect(await run.handle.result()).toMatchObject({ status: 'indexed' });
+  expect(run.names().slice(-3)).toEqual(['indexDocument', 'removeSupersededVersions', 'startQueuedUpdate']);
+  expectLanes(run, {}, 'fast');
+});
+
+/** The activity types the run scheduled on task queues (local activities are not scheduled there). */
+async function scheduledActivities(run: Run): Promise<string[]> {
+  const { events } = await run.handle.fetchHistory();
+  return (events ?? []).flatMap((event) =>
+    event.activityTaskScheduledEventAttributes?.activityType?.name
+      ? [event.activityTaskScheduledEventAttributes.activityType.name]
+      : [],
+  );
+}
 
 it('OCR move: a document without text goes to the ocr lane for OCR and every later step', async () => {
   const run = await harness.startRun({ parseDocument: needsOcr });

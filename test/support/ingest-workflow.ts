@@ -195,7 +195,7 @@ export const pipelineInOrder: ActivityName[] = [
   'planReview',
   'mergeEntityGraph',
   'indexDocument',
-  'removeSupersededVersions',
+  // No removeSupersededVersions: a document's first version leaves nothing older to remove.
   'startQueuedUpdate',
 ];
 

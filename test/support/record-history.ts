@@ -4,7 +4,8 @@
  * and since the verification queue: a run reviewed and corrected, one rejected at its deadline, a
  * long PDF read in sections on the deep lane, and an image read by OCR (needs Tesseract); a document
  * deleted while its ingest run was still going (both runs); a run handing over an update queued
- * while it ran. Run after a deliberate, versioned workflow change: `npm run record:history`.
+ * while it ran; and since runs take their text steps in one activity, a second version cleaning up
+ * after the first. Run after a deliberate, versioned workflow change: `npm run record:history`.
  * Histories already recorded are kept (they are what running workflows of that age look like); give
  * a new recording a new name. Never re-record to make a replay failure go away: that failure means
  * running workflows would break; use patched() instead (README: how a workflow changes).
@@ -26,6 +27,12 @@ import { makeTextImage } from './ocr';
 
 // Run from the repository's root by `npm run record:history` (compiled into .build/, so not __dirname).
 const repoRoot = process.cwd();
+
+/**
+ * The newest patch of the workflows (workflows/ingest.ts): recordings are named after it, so the
+ * runs of each workflow shape keep their own files. Change it with the next patch.
+ */
+const shape = 'lean-text-steps';
 
 async function post(
   baseUrl: string,
@@ -64,8 +71,9 @@ async function main(): Promise<void> {
     const baseUrl = `http://127.0.0.1:${platform.apiPort}`;
     const historiesDir = join(repoRoot, 'test', 'histories');
     await mkdir(historiesDir, { recursive: true });
+    const fileOf = (name: string) => join(historiesDir, `${name}.${shape}.json`);
     const recorded = (name: string) =>
-      access(join(historiesDir, `${name}.json`)).then(
+      access(fileOf(name)).then(
         () => true,
         () => false,
       );
@@ -126,6 +134,13 @@ async function main(): Promise<void> {
       const first = await send('A first version, still running when the second arrives.');
       await send('A second version, queued until the first has run.');
       return first;
+    };
+    // A second version: older chunks are left when it is indexed, so its run cleans them up.
+    recorders['ingest-update-cleaned-up'] = async () => {
+      const send = (text: string) =>
+        post(baseUrl, JSON.stringify({ text, externalId: 'recorded-update' }), 'application/json');
+      await platform.client.workflow.getHandle(await send('A first version, to be replaced.')).result();
+      return send('A second version, which replaces the first.');
     };
     const reviewed = async (text: string, decide: boolean) => {
       const workflowId = await post(
@@ -189,7 +204,7 @@ async function main(): Promise<void> {
         ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'],
         { maxBuffer: 16 * 1024 * 1024 },
       );
-      const file = join(historiesDir, `${name}.json`);
+      const file = fileOf(name);
       // Stack traces name this machine's paths and play no part in replay.
       const scrubbed = JSON.stringify(
         JSON.parse(stdout),

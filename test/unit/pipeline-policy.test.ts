@@ -24,6 +24,9 @@ describe('the pipeline table', () => {
     expect(stepOfActivity('parseSection')).toBe('sections');
     expect(stepOfActivity('joinSections')).toBe('join');
     expect(stepOfActivity('removeSupersededVersions')).toBe('cleanup');
+    // Parse, PII scan and chunk in one activity: parse until its heartbeats name the step.
+    expect(stepOfActivity('prepareText')).toBe('parse');
+    expect(stepOfActivity('noSuchActivity')).toBeNull();
     expect(stepOfActivity('startQueuedUpdate')).toBe('handover');
     expect(stepOfActivity('notAnActivity')).toBeNull();
   });
