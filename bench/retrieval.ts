@@ -10,19 +10,14 @@
  * there), BENCH_STALL_SECONDS (give up waiting when no document settles for so long, 300); every
  * other variable (EMBEDDER, EMBEDDINGS_URL, LANE_CONCURRENCY...) reaches the platform's config.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../domain/config';
-import { createLogger } from '../observability/logger';
-import { startScratchDevServer } from '../temporal/dev-server';
-import { startPlatform } from '../workers/platform';
 import { wholeNumberFromEnv } from './env';
 import { Bm25Index } from './retrieval/bm25';
 import { acquireCorpus, type Corpus } from './retrieval/corpus';
 import { evaluateApiConfiguration, evaluateBm25 } from './retrieval/evaluation';
-import { submitPages, waitUntilSettled } from './retrieval/ingest-client';
+import { ingestThroughApi } from './retrieval/ingest-client';
 import { pageText, type PageText } from './retrieval/page-text';
 import { loadQuestionSets, referencedPages, selectPages, type QuestionSet } from './retrieval/questions';
 import {
@@ -33,6 +28,7 @@ import {
   type RetrievalReport,
 } from './retrieval/report';
 import { rerankedConfiguration, SearchClient, searchConfigurations } from './retrieval/search-client';
+import { withScratchPlatform } from './scratch-platform';
 
 const repoRoot = join(__dirname, '..', '..');
 const say = (message: string) => process.stdout.write(`${message}\n`);
@@ -50,39 +46,15 @@ async function readPages(corpus: Corpus, pages: readonly string[]): Promise<Map<
 
 async function ingest(apiBase: string, corpus: Corpus, pages: string[], texts: Map<string, PageText>) {
   say(`ingest: ${pages.length} pages, ${concurrency} uploads in flight`);
-  const started = performance.now();
-  const submission = await submitPages(apiBase, corpus.dir, pages, concurrency);
-  const ids = new Set(submission.pageByDocument.keys());
-  const settlement = await waitUntilSettled(apiBase, ids, stallSeconds, say);
-  const seconds = (performance.now() - started) / 1000;
-  const pageOf = (documentId: string) => submission.pageByDocument.get(documentId) ?? `unknown:${documentId}`;
-  let indexed = 0;
-  let chunks = 0;
-  const notIndexed: RetrievalReport['ingest']['notIndexed'] = [];
-  const tinyPages: string[] = [];
-  for (const id of ids) {
-    const state = settlement.states.get(id);
-    if (state?.status !== 'indexed') {
-      notIndexed.push({ page: pageOf(id), status: state?.status ?? 'missing', error: state?.error ?? null });
-      continue;
-    }
-    indexed++;
-    chunks += state.chunkCount ?? 0;
-    const text = texts.get(pageOf(id))?.text ?? '';
-    if ((state.chunkCount ?? 0) <= 1 && text.length < 600) tinyPages.push(pageOf(id));
-  }
-  const figures: RetrievalReport['ingest'] = {
-    submitted: pages.length,
-    indexed,
-    notIndexed,
-    refused: submission.refused,
-    duplicates: submission.duplicates,
-    chunks,
-    seconds,
-    documentsPerSecond: indexed / seconds,
-    chunksPerSecond: chunks / seconds,
-    tinyPages: tinyPages.sort(),
-  };
+  const { indexedPages, pageOf, ...ingested } = await ingestThroughApi(apiBase, corpus.dir, pages, {
+    concurrency,
+    stallSeconds,
+    say,
+  });
+  const tinyPages = indexedPages
+    .filter(({ page, state }) => (state.chunkCount ?? 0) <= 1 && (texts.get(page)?.text ?? '').length < 600)
+    .map(({ page }) => page);
+  const figures: RetrievalReport['ingest'] = { ...ingested, tinyPages: tinyPages.sort() };
   return { figures, pageOf };
 }
 
@@ -128,30 +100,12 @@ async function main(): Promise<void> {
     `corpus: ${corpus.pages.length} pages of postgresql-doc-15 ${corpus.version}; ingesting ${pages.length}`,
   );
 
-  const scratch = await mkdtemp(join(tmpdir(), 'mf-bench-retrieval-'));
-  const server = await startScratchDevServer({
-    dbFilename: join(scratch, 'temporal.db'),
-    logFile: join(scratch, 'temporal.log'),
+  // Every question is asked once per configuration: a cached answer would only hide latency.
+  await withScratchPlatform(
+    'retrieval',
+    { SEARCH_CACHE_TTL_SECONDS: '0' },
     say,
-  });
-  try {
-    const config = loadConfig({
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: join(scratch, 'data'),
-      MISSIONS_DIR: join(repoRoot, 'missions'),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-      // Every question is asked once per configuration: a cached answer would only hide latency.
-      SEARCH_CACHE_TTL_SECONDS: '0',
-    });
-    const platform = await startPlatform({
-      config,
-      temporalAddress: server.address,
-      logger: createLogger(config.LOG_LEVEL),
-    });
-    try {
-      const apiBase = `http://127.0.0.1:${platform.apiPort}`;
+    async (apiBase, _, config) => {
       const { figures, pageOf } = await ingest(apiBase, corpus, pages, texts);
       say(formatIngest(figures));
       const searched = await search(apiBase, sets, pageOf, texts);
@@ -187,13 +141,8 @@ async function main(): Promise<void> {
           process.once('SIGTERM', resolve);
         });
       }
-    } finally {
-      await platform.stop();
-    }
-  } finally {
-    await server.stop();
-    await rm(scratch, { recursive: true, force: true });
-  }
+    },
+  );
 }
 
 void main().catch((error: unknown) => {

@@ -159,3 +159,59 @@ export async function inParallel<T>(
     }),
   );
 }
+
+/** What a run through the API achieved: the report's figures, and each document's final state. */
+export interface ApiIngest {
+  submitted: number;
+  indexed: number;
+  notIndexed: Array<{ page: string; status: string; error: unknown }>;
+  refused: Submission['refused'];
+  duplicates: string[];
+  chunks: number;
+  seconds: number;
+  documentsPerSecond: number;
+  chunksPerSecond: number;
+  /** Each indexed document's page and its state. */
+  indexedPages: Array<{ page: string; state: DocumentState }>;
+  pageOf(documentId: string): string;
+}
+
+/**
+ * Sends `pages` through the API (`concurrency` uploads in flight) and waits until every one has
+ * settled: documents and chunks per second from the first upload to the last document settled.
+ */
+export async function ingestThroughApi(
+  apiBase: string,
+  corpusDir: string,
+  pages: readonly string[],
+  options: { concurrency: number; stallSeconds: number; say: Say },
+): Promise<ApiIngest> {
+  const started = performance.now();
+  const submission = await submitPages(apiBase, corpusDir, pages, options.concurrency);
+  const ids = new Set(submission.pageByDocument.keys());
+  const settlement = await waitUntilSettled(apiBase, ids, options.stallSeconds, options.say);
+  const seconds = (performance.now() - started) / 1000;
+  const pageOf = (documentId: string) => submission.pageByDocument.get(documentId) ?? `unknown:${documentId}`;
+  const notIndexed: ApiIngest['notIndexed'] = [];
+  const indexedPages: ApiIngest['indexedPages'] = [];
+  for (const id of ids) {
+    const state = settlement.states.get(id);
+    if (state?.status === 'indexed') indexedPages.push({ page: pageOf(id), state });
+    else
+      notIndexed.push({ page: pageOf(id), status: state?.status ?? 'missing', error: state?.error ?? null });
+  }
+  const chunks = indexedPages.reduce((sum, { state }) => sum + (state.chunkCount ?? 0), 0);
+  return {
+    submitted: pages.length,
+    indexed: indexedPages.length,
+    notIndexed,
+    refused: submission.refused,
+    duplicates: submission.duplicates,
+    chunks,
+    seconds,
+    documentsPerSecond: indexedPages.length / seconds,
+    chunksPerSecond: chunks / seconds,
+    indexedPages,
+    pageOf,
+  };
+}
