@@ -3,7 +3,8 @@
  *  1. durable: N documents through the API, the ingest workflow and its activities on Temporal;
  *  2. in-process: the same activities called directly, no Temporal (the work itself);
  *  3. ceiling: bare one-activity workflows on the same Temporal server.
- * Prints documents/s for 1 and 2 and their ratio, workflows/s for 3, and 1 as a share of 3.
+ * Prints documents/s for 1 and 2 and their ratio, workflows/s for 3, and 1 as a share of 3; the
+ * largest workflow history of a document in 1 (events and size), and the process's peak memory.
  * `npm run bench:ingest` (BENCH_DOCS=200 by default; BENCH_CONCURRENCY=16 submissions in flight;
  * BENCH_EMBEDDER=auto by default, the platform's own default: the local semantic model when it can be
  * had, fetched once like `npm start` does; `lexical` measures the pipeline without a model).
@@ -81,6 +82,18 @@ function benchConfig(dataDir: string): Config {
   });
 }
 
+/** The largest workflow history of the given runs: its events and its size as JSON. */
+async function largestHistory(client: Client, workflowIds: readonly string[]) {
+  let largest = { events: 0, bytes: 0 };
+  await inBatches([...workflowIds], concurrency, async (workflowId) => {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const events = history.events?.length ?? 0;
+    const bytes = Buffer.byteLength(JSON.stringify(history));
+    largest = { events: Math.max(largest.events, events), bytes: Math.max(largest.bytes, bytes) };
+  });
+  return largest;
+}
+
 async function durable(address: string, scratch: string): Promise<number> {
   const config = benchConfig(join(scratch, 'durable'));
   const platform = await startPlatform({ config, temporalAddress: address, logger: silent });
@@ -99,7 +112,15 @@ async function durable(address: string, scratch: string): Promise<number> {
     await inBatches(ids, concurrency, async (id) => {
       await platform.client.workflow.getHandle(ingestWorkflowId('default', id)).result();
     });
-    return documents / ((performance.now() - started) / 1000);
+    const rate = documents / ((performance.now() - started) / 1000);
+    const history = await largestHistory(
+      platform.client,
+      ids.map((id) => ingestWorkflowId('default', id)),
+    );
+    process.stdout.write(
+      `largest history of a document's run:  ${history.events} events, ${(history.bytes / 1024).toFixed(1)} KB\n`,
+    );
+    return rate;
   } finally {
     await platform.stop();
   }
@@ -217,6 +238,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `durable as share of the ceiling:     ${((viaTemporal / bare) * 100).toFixed(0)}%\n`,
     );
+    // One process holds the API, the workers and PGlite on the embedded default.
+    const peakMb = process.resourceUsage().maxRSS / 1024;
+    process.stdout.write(`peak resident memory of this process: ${peakMb.toFixed(0)} MB\n`);
   } finally {
     await server.stop();
     await rm(scratch, { recursive: true, force: true });
