@@ -17,7 +17,7 @@ export interface StepRecord {
 export class StepLog extends MissionScopedStore {
   /**
    * A step about to run: its recorded result if it finished before (nothing is written then), else
-   * it is recorded as running, with its event. One transaction, where a look-up and a begin took two.
+   * it is recorded as running, with its event, in one transaction.
    */
   async beginStep<T = unknown>(
     missionId: string,
@@ -25,16 +25,21 @@ export class StepLog extends MissionScopedStore {
     step: IngestStep,
   ): Promise<{ finished: true; result: T } | { finished: false }> {
     return this.sql.inMission(missionId, async (tx) => {
-      const recorded = await recordedResult<T>(tx, missionId, documentId, step);
-      if (recorded !== null) return { finished: true, result: recorded };
-      await tx.query(
+      // The usual case, a step not yet run, in one statement: a step that finished (with a
+      // result) is left as it is, and no row comes back.
+      const { rows: begun } = await tx.query(
         `INSERT INTO document_steps (mission_id, document_id, step, status, executions, started_at)
          VALUES ($1, $2, $3, 'running', 1, now())
          ON CONFLICT (mission_id, document_id, step) DO UPDATE
            SET status = 'running', executions = document_steps.executions + 1,
-               started_at = COALESCE(document_steps.started_at, now())`,
+               started_at = COALESCE(document_steps.started_at, now())
+           WHERE document_steps.status <> 'done' OR document_steps.result IS NULL
+         RETURNING 1`,
         [missionId, documentId, step],
       );
+      if (begun.length === 0) {
+        return { finished: true, result: (await recordedResult<T>(tx, missionId, documentId, step)) as T };
+      }
       await recordDocumentEvent(tx, {
         missionId,
         documentId,
