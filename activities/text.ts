@@ -17,10 +17,11 @@ export interface TextSteps {
 
 /**
  * Steps `parse`, `pii` and `chunk` as one activity on the document's lane: one task-queue round trip
- * and one history entry where three took three, for steps of milliseconds each. Each step is still
- * its own entry in the step log, so a retried activity resumes after the last step that finished
- * (the log is the checkpoint, kept in the database whatever becomes of the attempt), and each
- * heartbeats its name (step-runner.ts), so the Web UI and a run's progress show which one runs.
+ * and three history events where they took three and nine, for steps of milliseconds each. Each
+ * step is still its own entry in the step log, so a retried activity resumes after the last step
+ * that finished (the log is the checkpoint, kept in the database whatever becomes of the attempt),
+ * and each heartbeats its name (step-runner.ts), so the Web UI and a run's progress show which one
+ * runs.
  */
 export function createTextActivities(steps: TextSteps) {
   return {

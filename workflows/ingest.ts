@@ -115,7 +115,13 @@ class IngestRun {
     if (!read || read.needsOcr) read = await this.readByOcr();
     const { parsedKey } = read;
     const text = await this.step('pii', () => this.lane().prepareText(this.input, parsedKey));
-    if (text.needsOcr) throw new Error('text already read was sent back to OCR');
+    if (text.needsOcr) {
+      // Text already read is never sent back to OCR: a worker that says so runs other code.
+      throw ApplicationFailure.create({
+        message: 'text already read was sent back to OCR',
+        nonRetryable: true,
+      });
+    }
     return text.scanned;
   }
 
