@@ -34,38 +34,14 @@ import { PgVectorStore } from '../stores/vectors/vector-store';
 import { startScratchDevServer } from '../temporal/dev-server';
 import { createEmbedders, fetchEmbeddingModelAtStart } from '../workers/embedder';
 import { startPlatform } from '../workers/platform';
+import { documentText, postDocument } from './generated-documents';
+import { inParallel } from './in-parallel';
+import { largestHistory } from './run-histories';
 
 const documents = Number(process.env.BENCH_DOCS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const embedderSetting = process.env.BENCH_EMBEDDER ?? 'auto';
 const repoRoot = join(__dirname, '..', '..');
-const words = 'harbour ledger signal copper meadow lantern quarry orchard summit river falcon amber'.split(
-  ' ',
-);
-
-function documentText(i: number): string {
-  const parts: string[] = [`# Bench document ${i}`];
-  let n = i + 1;
-  while (parts.join('\n\n').length < 10_000) {
-    const sentence: string[] = [];
-    for (let w = 0; w < 80; w++) {
-      n = (n * 1103515245 + 12345) % 2147483648;
-      sentence.push(words[n % words.length] as string);
-    }
-    parts.push(`${sentence.join(' ')} token${i}x${parts.length}.`);
-  }
-  return parts.join('\n\n');
-}
-
-async function inBatches<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
 const silent = createLogger('silent');
 const texts = Array.from({ length: documents }, (_, i) => documentText(i));
 
@@ -82,18 +58,6 @@ function benchConfig(dataDir: string): Config {
   });
 }
 
-/** The largest workflow history of the given runs: its events and its size as JSON. */
-async function largestHistory(client: Client, workflowIds: readonly string[]) {
-  let largest = { events: 0, bytes: 0 };
-  await inBatches([...workflowIds], concurrency, async (workflowId) => {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    const events = history.events?.length ?? 0;
-    const bytes = Buffer.byteLength(JSON.stringify(history));
-    largest = { events: Math.max(largest.events, events), bytes: Math.max(largest.bytes, bytes) };
-  });
-  return largest;
-}
-
 async function durable(address: string, scratch: string): Promise<number> {
   const config = benchConfig(join(scratch, 'durable'));
   const platform = await startPlatform({ config, temporalAddress: address, logger: silent });
@@ -101,24 +65,17 @@ async function durable(address: string, scratch: string): Promise<number> {
     const base = `http://127.0.0.1:${platform.apiPort}`;
     const started = performance.now();
     const ids: string[] = [];
-    await inBatches(texts, concurrency, async (text) => {
-      const response = await fetch(`${base}/v1/missions/default/documents`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text, mediaType: 'text/markdown' }),
-      });
-      ids.push(((await response.json()) as { documentId: string }).documentId);
+    await inParallel(texts, concurrency, async (text) => {
+      ids.push(await postDocument(base, text));
     });
-    await inBatches(ids, concurrency, async (id) => {
+    await inParallel(ids, concurrency, async (id) => {
       await platform.client.workflow.getHandle(ingestWorkflowId('default', id)).result();
     });
     const rate = documents / ((performance.now() - started) / 1000);
-    const history = await largestHistory(
-      platform.client,
-      ids.map((id) => ingestWorkflowId('default', id)),
-    );
+    const runs = ids.map((id) => ingestWorkflowId('default', id));
+    const history = await largestHistory(platform.client, runs, concurrency);
     process.stdout.write(
-      `largest history of a document's run:  ${history.events} events, ${(history.bytes / 1024).toFixed(1)} KB\n`,
+      `largest history of a document's run:  ${history.events} events, ${history.kb.toFixed(1)} KB\n`,
     );
     return rate;
   } finally {
@@ -155,7 +112,7 @@ async function inProcess(scratch: string, embedders: EmbedderChoice): Promise<nu
       ocrEnvironment: process.env,
     });
     const started = performance.now();
-    await inBatches(texts, concurrency, async (text) => {
+    await inParallel(texts, concurrency, async (text) => {
       const bytes = Buffer.from(text);
       const mediaType = sniffMediaType(bytes, { declaredType: 'text/markdown' });
       const blob = await blobs.putBytes(bytes);
@@ -194,7 +151,7 @@ async function ceiling(address: string): Promise<number> {
   try {
     const client = new Client({ connection });
     const started = performance.now();
-    await inBatches(
+    await inParallel(
       Array.from({ length: documents }, (_, i) => i),
       concurrency,
       async (i) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../domain/config';
 import { createLogger } from '../observability/logger';
-import { startScratchDevServer } from '../temporal/dev-server';
+import { startScratchDevServer, type DevServer } from '../temporal/dev-server';
 import { startPlatform, type Platform } from '../workers/platform';
 
 /**
@@ -15,7 +15,7 @@ export async function withScratchPlatform<T>(
   name: string,
   settings: Record<string, string>,
   say: (message: string) => void,
-  work: (apiBase: string, platform: Platform, config: Config) => Promise<T>,
+  work: (apiBase: string, platform: Platform, config: Config, server: DevServer) => Promise<T>,
 ): Promise<T> {
   const repoRoot = join(__dirname, '..', '..');
   const scratch = await mkdtemp(join(tmpdir(), `mf-bench-${name}-`));
@@ -40,7 +40,7 @@ export async function withScratchPlatform<T>(
       logger: createLogger(config.LOG_LEVEL),
     });
     try {
-      return await work(`http://127.0.0.1:${platform.apiPort}`, platform, config);
+      return await work(`http://127.0.0.1:${platform.apiPort}`, platform, config, server);
     } finally {
       await platform.stop();
     }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Say } from '../../adapters/executables';
+import { inParallel } from '../in-parallel';
 import { fetchWithRetry } from './http';
 
 /**
@@ -144,20 +145,6 @@ async function listStates(
     cursor = page.nextCursor;
   } while (cursor);
   return states;
-}
-
-/** Runs `work` over `items` with at most `width` at once. */
-export async function inParallel<T>(
-  items: readonly T[],
-  width: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, width) }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
 }
 
 /** What a run through the API achieved: the report's figures, and each document's final state. */
