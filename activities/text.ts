@@ -32,11 +32,13 @@ export function createTextActivities(steps: TextSteps) {
      */
     async prepareText(input: IngestInput, parsedKey: string | null): Promise<TextResult> {
       let parsed: ParseResult | null = null;
-      if (parsedKey === null) {
+      let textKey = parsedKey;
+      if (textKey === null) {
         parsed = await steps.parseDocument(input);
         if (parsed.needsOcr) return { needsOcr: true };
+        textKey = parsed.parsedKey;
       }
-      const scanned = await steps.scanPii(input, parsedKey ?? (parsed as ParseResult).parsedKey);
+      const scanned = await steps.scanPii(input, textKey);
       const chunked = await steps.chunkDocument(input, scanned.parsedKey);
       return { parsed, scanned, chunked };
     },

@@ -1,10 +1,9 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { escapeLiteral } from 'pg';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { migrate } from './migrate';
 import { applicationRole } from './migrations';
 import { analyseNeverAnalysedTables, embeddedStatistics } from './pglite-statistics';
-import { missionSetting, type SqlClient, type SqlExecutor } from './sql';
+import { setMissionSql, type SqlClient, type SqlExecutor } from './sql';
 
 /**
  * Embedded PostgreSQL (PGlite, WASM) with pgvector. One process owns the data directory, which is
@@ -29,12 +28,11 @@ export async function openPglite(dataDir?: string): Promise<SqlClient> {
   return {
     ...executor(db),
     transaction: (work) => inTransaction((tx) => work(executor(tx))),
-    // As missionScoped does (sql.ts), by the simple protocol: a statement with parameters costs
-    // PGlite a parse, bind and describe, twice the time of the whole rest of a short transaction,
-    // and every mission-scoped transaction pays it (about 40 per document ingested).
+    // As missionScoped does (sql.ts); PGlite's `query` always takes the extended protocol, `exec`
+    // the simple one.
     inMission: (missionId, work) =>
       inTransaction(async (tx) => {
-        await tx.exec(`SET LOCAL ${missionSetting} = ${escapeLiteral(missionId)}`);
+        await tx.exec(setMissionSql(missionId));
         return work(executor(tx));
       }),
     close: async () => {

@@ -1,3 +1,5 @@
+import { escapeLiteral } from 'pg';
+
 /**
  * The one SQL surface every relational store uses, so the same statements run on PGlite (embedded)
  * and on PostgreSQL through `pg` (services profile).
@@ -20,11 +22,21 @@ export interface SqlClient extends SqlExecutor {
 /** The setting the row-level security policies compare each row's mission_id with. */
 export const missionSetting = 'missionflow.mission_id';
 
+/**
+ * The statement that scopes the current transaction to a mission (row-level security reads it).
+ * Without parameters, so drivers send it by the simple protocol: a statement with parameters costs
+ * a parse, bind and describe, more than the rest of a short transaction on PGlite, and every
+ * mission-scoped transaction pays it (about 40 per document ingested).
+ */
+export function setMissionSql(missionId: string): string {
+  return `SET LOCAL ${missionSetting} = ${escapeLiteral(missionId)}`;
+}
+
 /** `inMission` for any client: its own transaction, with the mission set first. */
 export function missionScoped(transaction: SqlClient['transaction']): SqlClient['inMission'] {
   return (missionId, work) =>
     transaction(async (tx) => {
-      await tx.query('SELECT set_config($1, $2, true)', [missionSetting, missionId]);
+      await tx.query(setMissionSql(missionId));
       return work(tx);
     });
 }
